@@ -1,0 +1,38 @@
+"""Checking symbols before anything is encoded, so that bad input changes nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import SymbolError
+
+
+def as_symbols(symbols, possible: np.ndarray) -> np.ndarray:
+    """Return ``symbols`` as an int64 array, or raise :class:`SymbolError` naming the
+    first symbol that is not an integer, is outside ``0 .. len(possible)-1``, or has
+    ``possible[symbol] == False`` (probability zero)."""
+    try:
+        raw = np.asarray(symbols)
+    except Exception as exc:  # ragged lists and the like
+        raise SymbolError(f"symbols must be a sequence of integers: {exc}") from None
+    raw = raw.reshape(-1) if raw.ndim == 0 else raw
+    if raw.ndim != 1:
+        raise SymbolError(f"symbols must be a 1-d sequence, got shape {raw.shape}")
+    if raw.size and not np.issubdtype(raw.dtype, np.integer):
+        if raw.dtype == bool or not np.issubdtype(raw.dtype, np.floating):
+            raise SymbolError(f"symbols must be integers, got an array of {raw.dtype}")
+        bad = np.flatnonzero(~np.isfinite(raw) | (raw != np.round(raw)))
+        if bad.size:
+            raise SymbolError(f"symbol {raw[bad[0]]} at position {bad[0]} is not an integer")
+    n = len(possible)
+    outside = np.flatnonzero((raw < 0) | (raw >= n))
+    if outside.size:
+        i = outside[0]
+        raise SymbolError(f"symbol {raw[i]} at position {i} is outside the alphabet 0..{n - 1}")
+    out = raw.astype(np.int64)
+    impossible = np.flatnonzero(~possible[out]) if out.size else outside
+    if impossible.size:
+        i = impossible[0]
+        raise SymbolError(f"symbol {out[i]} at position {i} has probability zero under the model, "
+                          "so it cannot be encoded; give every symbol that can occur a non-zero probability")
+    return out

@@ -1,0 +1,107 @@
+"""ANS as bits-back coding with a uniform latent variable, on one big integer.
+
+Quantize a model to precision ``P``: symbol ``x`` owns ``m(x)`` of the ``2^P``
+slots, starting at slot ``c(x)``. Read this as a latent-variable model:
+
+- latent ``z``: a slot, uniform on ``0 .. 2^P - 1``, so ``p(z) = 2^-P``;
+- likelihood ``p(x | z)``: ``x`` is the symbol that owns slot ``z`` (probability 1);
+- posterior ``p(z | x)``: uniform on the ``m(x)`` slots of ``x``.
+
+Its marginal is ``p(x) = m(x) / 2^P``, our quantized model. Bits-back coding of
+``x`` (pop ``z`` with the posterior, push ``x`` given ``z``, push ``z`` with the
+prior) costs ``-log2 m(x) + 0 + P = -log2 p(x)`` bits: exactly the information
+content. On a Python integer this is correct but slow: every step copies a
+number as long as the whole message, so a message of ``n`` symbols takes time
+quadratic in ``n``. :class:`~ansedu.streaming.AnsCoder` fixes that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DecodeError
+from .models import coder_models
+from .uniform import UniformCoder
+
+__all__ = ["SlowAnsCoder"]
+
+
+class SlowAnsCoder:
+    """ANS on a :class:`~ansedu.uniform.UniformCoder`, written as the three steps of bits-back.
+
+    The empty coder holds *initial bits*: one zero slot pushed in base ``2^P``, so
+    ``state = 2^P``. The first bits-back pop needs something to pop from; these
+    ``P`` bits are lent to it and not counted by :meth:`num_bits`.
+
+    Invariant: ``stack.state >= 2^P``. Encoding keeps it (it pops in base
+    ``m(x) <= 2^P`` from at least ``2^P``, then pushes in base ``2^P``). A decode that
+    would break it is reading bits that were never written: it raises
+    :class:`DecodeError` and leaves the coder as it was.
+    """
+
+    def __init__(self, precision: int = 24):
+        self.precision = int(precision)
+        self.stack = UniformCoder()
+        self.stack.push(0, 1 << self.precision)  # the initial bits
+
+    def encode(self, symbol, model) -> None:
+        """Push one symbol."""
+        (symbol,), (model,) = coder_models([symbol], model, self.precision)
+        self._encode_one(int(symbol), model)
+
+    def _encode_one(self, symbol: int, model) -> None:
+        c, m = model.interval(symbol)
+        # 1. Pop the latent with its posterior p(z | x), uniform on x's m(x) slots:
+        #    this *decodes* log2 m(x) bits, which we get back.
+        z = c + self.stack.pop(m)
+        # 2. Push x with its likelihood p(x | z) = 1: a digit in base 1 costs 0 bits.
+        self.stack.push(0, 1)
+        # 3. Push the latent with its prior p(z), uniform on 2^P slots: P bits.
+        self.stack.push(z, 1 << self.precision)
+
+    def decode(self, model, amt=None):
+        """Pop one symbol (``amt=None``) or an array of ``amt`` symbols.
+
+        With a sequence of per-symbol models, ``amt`` defaults to its length.
+        """
+        if amt is None and hasattr(model, "lookup"):
+            return self._decode_one(model)
+        models = coder_models(None, model, self.precision, amt)[1]
+        before = self.stack.state
+        try:
+            return np.array([self._decode_one(mdl) for mdl in models], dtype=np.int32)
+        except DecodeError:
+            self.stack.state = before  # decode all or nothing: no data is lost
+            raise
+
+    def _decode_one(self, model) -> int:
+        before = self.stack.state
+        # The three steps of encoding, undone in reverse order:
+        z = self.stack.pop(1 << self.precision)  # 3. pop the latent with its prior
+        x, c, m = model.lookup(z)
+        self.stack.pop(1)  # 2. pop x given z (base 1: nothing to read)
+        self.stack.push(z - c, m)  # 1. push the latent back with its posterior
+        if self.stack.state < 1 << self.precision:
+            self.stack.state = before
+            raise DecodeError("ran out of data: the coder is empty, or its data is truncated or "
+                              "corrupted (the decode would eat into the initial bits)")
+        return x
+
+    def encode_reverse(self, symbols, model) -> None:
+        """Push ``symbols`` last to first, so that decoding returns them first to last.
+
+        ``model`` is one model for every symbol or a sequence of one model per symbol.
+        Every symbol is checked before anything is pushed."""
+        symbols, models = coder_models(symbols, model, self.precision)
+        for symbol, mdl in zip(reversed(symbols.tolist()), reversed(models)):
+            self._encode_one(symbol, mdl)
+
+    def num_bits(self) -> int:
+        """Bits of the message, without the leading one and the initial bits."""
+        return self.stack.num_bits() - self.precision
+
+    def is_empty(self) -> bool:
+        return self.stack.state == 1 << self.precision
+
+    def __repr__(self) -> str:
+        return f"SlowAnsCoder(precision={self.precision}, num_bits={self.num_bits()})"

@@ -1,0 +1,263 @@
+"""Streaming ANS: the big integer of :class:`~ansedu.slow_ans.SlowAnsCoder` split into a head and a bulk.
+
+The slow coder is quadratic because every step rewrites one huge integer. But a
+step only changes the lowest few bits of that integer (it divides and multiplies
+by numbers below ``2^P``). So keep the integer in two parts:
+
+- the *head*: its lowest bits, a number below ``2^S`` (``S`` = ``head_size``) that
+  every step works on;
+- the *bulk*: everything above, as a stack of ``W``-bit words (``W`` = ``word_size``)
+  that are only ever pushed or popped whole.
+
+Before a step would make the head too large, its lowest word moves to the bulk
+(*flush*); after a decoding step makes it too small, the top word of the bulk
+moves back (*refill*). Both cost ``O(1)``, so coding is linear in the message length.
+
+Invariants (``L = 2^(S - W)``), written where they are kept below:
+
+1. ``head < 2^S``: the head fits into ``S`` bits;
+2. ``head >= L`` whenever the bulk is non-empty, so that no information sits in
+   leading zeros between the head and the bulk. This coder starts its head at
+   ``L`` (the lowest legal head, our *initial bits*) and so keeps ``head >= L``
+   always; a decode that would go below ``L`` with an empty bulk is reading bits
+   that were never written, and raises :class:`~ansedu.errors.DecodeError`.
+
+The settings must satisfy ``1 <= P <= W`` (one flush or refill per symbol is
+enough) and ``S = kW`` with ``k >= 2`` (``P <= S - W``, and the head is written out
+as ``k`` whole words).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+import numpy as np
+
+from .errors import ConfigError, DecodeError, InvariantError, WordTypeError
+from .models import coder_models, is_model
+
+__all__ = ["AnsCoder", "word_dtype"]
+
+
+def word_dtype(word_size: int) -> np.dtype:
+    """The smallest unsigned numpy type that holds a word of ``word_size`` bits."""
+    for bits, dtype in ((8, np.uint8), (16, np.uint16), (32, np.uint32), (64, np.uint64)):
+        if word_size <= bits:
+            return np.dtype(dtype)
+    raise ConfigError(f"word_size {word_size} is larger than 64 bits")
+
+
+def _check_settings(precision, word_size, head_size) -> None:
+    for name, value in (("precision", precision), ("word_size", word_size), ("head_size", head_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer number of bits, got {value!r}")
+    if word_size > 64:
+        raise ConfigError(f"word_size must be at most 64 bits (a numpy word), got {word_size}")
+    if precision > word_size:
+        raise ConfigError(f"precision {precision} > word_size {word_size}: with precision at most the "
+                          "word size, one flushed or refilled word per symbol keeps the head in range")
+    if head_size % word_size or head_size < 2 * word_size:
+        raise ConfigError(f"head_size must be a multiple of word_size of at least twice its size "
+                          f"(got head {head_size}, word {word_size}): the head is written out as whole "
+                          "words, and after a flush it must still hold the precision's bits")
+
+
+class AnsCoder:
+    """A streaming ANS coder: a stack of symbols, compressed into words.
+
+    >>> import numpy as np
+    >>> from ansedu import AnsCoder, Categorical
+    >>> model = Categorical([0.5, 0.3, 0.2])
+    >>> coder = AnsCoder()
+    >>> coder.encode_reverse([0, 2, 1, 0], model)
+    >>> words = coder.get_compressed()            # np.uint32 words
+    >>> AnsCoder(words).decode(model, 4).tolist()
+    [0, 2, 1, 0]
+
+    Args:
+        compressed: words from :meth:`get_compressed` to decode from (``None``: empty).
+        precision: ``P``, the bits a model's probabilities are counted in.
+        word_size: ``W``, the bits of one word of compressed data.
+        head_size: ``S``, the bits of the head.
+        debug: check both invariants after every symbol (slower; for teaching and testing).
+    """
+
+    def __init__(self, compressed=None, *, precision: int = 24, word_size: int = 32,
+                 head_size: int = 64, debug: bool = False):
+        _check_settings(precision, word_size, head_size)
+        self.precision, self.word_size, self.head_size = int(precision), int(word_size), int(head_size)
+        self.debug = bool(debug)
+        self.dtype = word_dtype(self.word_size)
+        self._low = 1 << (self.head_size - self.word_size)  # L: the lowest legal head
+        # The bulk is _words[:_n]; words above _n were popped by decoding and are kept
+        # so that seek() can jump back to them; the next encode discards them.
+        self._words: list[int] = []
+        self._n = 0
+        self.head = self._low
+        if compressed is not None:
+            self._load(compressed)
+        self._check_invariants()
+
+    # -- compressed data ---------------------------------------------------------
+
+    def _load(self, compressed) -> None:
+        if not isinstance(compressed, np.ndarray):
+            raise WordTypeError(f"compressed data must be a numpy array of {self.dtype} words "
+                                f"(as returned by get_compressed), got {type(compressed).__name__}")
+        if compressed.dtype != self.dtype or compressed.ndim != 1:
+            raise WordTypeError(f"compressed data must be a 1-d array of {self.dtype} words for "
+                                f"word_size={self.word_size}, got {compressed.ndim}-d {compressed.dtype}")
+        words = compressed.tolist()
+        if not words:
+            return
+        too_big = [i for i, w in enumerate(words) if w >> self.word_size]
+        if too_big:
+            raise WordTypeError(f"word {too_big[0]} is {words[too_big[0]]}, more than {self.word_size} bits")
+        k = self.head_size // self.word_size
+        if len(words) < k:
+            raise DecodeError(f"compressed data of {len(words)} words is truncated: a non-empty message "
+                              f"has at least {k} words (the head)")
+        if words[-1] == 0:
+            raise DecodeError("compressed data is corrupted or truncated: its last word (the top of the "
+                              "head) is zero, which get_compressed never writes")
+        head = 0
+        for w in reversed(words[len(words) - k:]):
+            head = (head << self.word_size) | w
+        self._words, self._n, self.head = words[:len(words) - k], len(words) - k, head
+
+    def get_compressed(self) -> np.ndarray:
+        """The compressed data: the bulk, then the head as ``S/W`` words, lowest first.
+
+        Read as one number in base ``2^W`` (least significant word first), these words
+        are the big integer that the slow coder would keep. An empty coder gives no words.
+        """
+        if self.is_empty():
+            return np.zeros(0, dtype=self.dtype)
+        mask = (1 << self.word_size) - 1
+        head_words = [(self.head >> shift) & mask for shift in range(0, self.head_size, self.word_size)]
+        return np.array(self._words[:self._n] + head_words, dtype=self.dtype)
+
+    def num_words(self) -> int:
+        """Length of :meth:`get_compressed`."""
+        return 0 if self.is_empty() else self._n + self.head_size // self.word_size
+
+    def num_bits(self) -> int:
+        """Size of :meth:`get_compressed` in bits."""
+        return self.num_words() * self.word_size
+
+    def is_empty(self) -> bool:
+        """Whether the coder holds no data (as after ``AnsCoder()``)."""
+        return self._n == 0 and self.head == self._low
+
+    def clear(self) -> None:
+        self._words, self._n, self.head = [], 0, self._low
+
+    def clone(self) -> "AnsCoder":
+        twin = AnsCoder(precision=self.precision, word_size=self.word_size,
+                        head_size=self.head_size, debug=self.debug)
+        twin._words, twin._n, twin.head = list(self._words), self._n, self.head
+        return twin
+
+    # -- random access -----------------------------------------------------------
+
+    def pos(self) -> tuple[int, int]:
+        """A checkpoint ``(position, state)``: the bulk's length in words and the head.
+
+        Recorded while encoding, it lets :meth:`seek` jump to the symbols that were
+        encoded before it (which decode after everything encoded later)."""
+        return self._n, self.head
+
+    def seek(self, position: int, state: int) -> None:
+        """Jump to a checkpoint from :meth:`pos`, backwards or forwards, while decoding."""
+        if not 0 <= position <= len(self._words):
+            raise DecodeError(f"cannot seek to word {position}: the data has {len(self._words)} bulk words")
+        if not self._low <= state < 1 << self.head_size or (position == 0) and state < self._low:
+            raise DecodeError(f"state {state} is not a head of this coder: it must be in "
+                              f"[2^{self.head_size - self.word_size}, 2^{self.head_size})")
+        self._n, self.head = int(position), int(state)
+        self._check_invariants()
+
+    # -- coding ------------------------------------------------------------------
+
+    def encode(self, symbol, model) -> None:
+        """Push one symbol."""
+        self.encode_reverse([symbol], model)
+
+    def encode_reverse(self, symbols, model) -> None:
+        """Push ``symbols`` last to first, so that :meth:`decode` returns them first to last.
+
+        ``model`` is one entropy model for all symbols, or a sequence of one model per
+        symbol. All symbols are checked before anything is pushed: a bad one raises
+        :class:`~ansedu.errors.SymbolError` and leaves the coder unchanged.
+        """
+        symbols, models = coder_models(symbols, model, self.precision)
+        if is_model(model):  # one model: look the intervals up for all symbols at once
+            starts, masses = model.cdf[symbols].tolist(), model.masses[symbols].tolist()
+        else:
+            pairs = [mdl.interval(s) for s, mdl in zip(symbols.tolist(), models)]
+            starts, masses = [c for c, _ in pairs], [m for _, m in pairs]
+
+        P, W, shift = self.precision, self.word_size, self.head_size - self.precision
+        mask = (1 << W) - 1
+        head, debug = self.head, self.debug
+        del self._words[self._n:]  # words popped by decoding are overwritten now
+        words = self._words
+        for c, m in zip(reversed(starts), reversed(masses)):
+            # The step below maps h to h' = (h div m) 2^P + (h mod m) + c, and
+            # h' < 2^S exactly when h < m 2^(S-P). So if h >= m 2^(S-P), flush first:
+            # then h < 2^(S-W) <= m 2^(S-P) (as P <= W), and invariant 1 holds after the step.
+            # Invariant 2: h' >= h, as 2^P >= m; after a flush h >= m 2^(S-P-W), so
+            # h' >= 2^(S-P-W) 2^P = L.
+            if head >> shift >= m:
+                words.append(head & mask)
+                head >>= W
+            # The bits-back step of SlowAnsCoder on the head: pop z' in base m, push c + z' in base 2^P.
+            head = ((head // m) << P) + head % m + c
+            if debug:
+                self._check_invariants(head, len(words))
+        self.head, self._n = head, len(words)
+
+    def decode(self, model, amt=None):
+        """Pop one symbol (``amt=None``, returns an int) or ``amt`` symbols (an int32 array).
+
+        With a sequence of per-symbol models, ``amt`` defaults to its length. If the
+        data runs out, :class:`~ansedu.errors.DecodeError` is raised and the coder is
+        left exactly as it was before the call.
+        """
+        single = amt is None and is_model(model)
+        models = coder_models(None, model, self.precision, 1 if single else amt)[1]
+        P, W, low = self.precision, self.word_size, self._low
+        pmask = (1 << P) - 1
+        head, n, words, debug = self.head, self._n, self._words, self.debug
+        out = []
+        for i, mdl in enumerate(models):
+            slot = head & pmask
+            x, c, m = mdl.lookup(slot)
+            # Undo the encoding step: the head before it was m * (head >> P) + (slot - c).
+            head = m * (head >> P) + slot - c
+            if head < low:  # invariant 2 broken: refill one word from the bulk
+                if n == 0:
+                    raise DecodeError(
+                        f"ran out of compressed data after decoding {i} of {len(models)} symbols: the coder "
+                        "is empty, or its data is truncated or corrupted (the coder is unchanged)")
+                n -= 1
+                head = (head << W) | words[n]
+            if debug:
+                self._check_invariants(head, n)
+            out.append(x)
+        self.head, self._n = head, n
+        return out[0] if single else np.array(out, dtype=np.int32)
+
+    def _check_invariants(self, head=None, n=None) -> None:
+        head = self.head if head is None else head
+        n = self._n if n is None else n
+        if not head < 1 << self.head_size:
+            raise InvariantError(f"invariant 1 broken: head {head} >= 2^{self.head_size}")
+        if not head >= self._low:
+            raise InvariantError(f"invariant 2 broken: head {head} < 2^{self.head_size - self.word_size}")
+        if self.debug and any(w >> self.word_size for w in self._words[:n]):
+            raise InvariantError(f"a bulk word has more than {self.word_size} bits")
+
+    def __repr__(self) -> str:
+        return (f"AnsCoder(precision={self.precision}, word_size={self.word_size}, "
+                f"head_size={self.head_size}, num_words={self.num_words()})")

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The course's two commands; each sets itself up on a fresh machine.
+
+    python3 tasks.py book    build the book into _build/html
+    python3 tasks.py test    run every test (library, book, problem sets, browser)
+
+Both create a virtual environment in .venv with the exact versions pinned in
+requirements.lock (re-created whenever that file or pyproject.toml changes) and
+install the ansedu package into it in editable mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+STAMP = VENV / ".ansedu-installed"
+
+
+def say(message: str) -> None:
+    print(f"\n==> {message}", flush=True)
+
+
+def run(*args: str | Path, **kwargs) -> None:
+    """Run a command with the virtual environment first on PATH; stop on failure."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.update(kwargs.pop("env", {}))
+    result = subprocess.run([str(a) for a in args], cwd=kwargs.pop("cwd", ROOT), env=env, **kwargs)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def requirements_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in ("requirements.lock", "pyproject.toml"):
+        digest.update((ROOT / name).read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> None:
+    """Create .venv with the pinned packages, unless it is already up to date."""
+    if sys.version_info[:2] < (3, 11):
+        sys.exit(f"ansedu needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    fingerprint = requirements_fingerprint()
+    if STAMP.exists() and STAMP.read_text() == fingerprint:
+        return
+    say("Creating the virtual environment .venv with the pinned packages (about a minute)")
+    if VENV.exists():
+        shutil.rmtree(VENV)
+    run(sys.executable, "-m", "venv", VENV)
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements.lock")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps",
+        "--no-build-isolation", "-e", ROOT)
+    STAMP.write_text(fingerprint)
+
+
+def build_book() -> None:
+    """A clean, strict build: every chapter executed, every warning an error."""
+    say("Building the book into _build/html (every chapter is executed)")
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    run(BIN / "jupyter-book", "build", ROOT / "book", "--all", "-W", "--keep-going",
+        "--path-output", ROOT)
+    print(f"\nThe book is ready: open {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+def test() -> None:
+    build_book()
+    say("Running the tests")
+    run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests")
+
+
+COMMANDS = {"book": build_book, "test": test}
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 1 or argv[0] not in COMMANDS:
+        sys.exit(__doc__)
+    ensure_venv()
+    COMMANDS[argv[0]]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
