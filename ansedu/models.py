@@ -32,7 +32,7 @@ __all__ = ["EntropyModel", "Categorical", "Uniform", "quantize_probabilities", "
 MAX_PRECISION = 62
 
 
-def _check_precision(precision) -> int:
+def check_precision(precision) -> int:
     if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)):
         raise ModelError(f"precision must be an integer number of bits, got {precision!r}")
     if not 1 <= precision <= MAX_PRECISION:
@@ -53,7 +53,7 @@ class EntropyModel:
     """
 
     def __init__(self, masses, precision: int):
-        self.precision = _check_precision(precision)
+        self.precision = check_precision(precision)
         masses = np.asarray(masses, dtype=np.int64)
         total = 1 << self.precision
         if masses.ndim != 1 or masses.size == 0 or np.any(masses < 0) or masses.sum() != total:
@@ -82,9 +82,9 @@ class EntropyModel:
             m = self._mass_list[symbol] if symbol >= 0 else 0
         except (IndexError, TypeError):
             m = 0
-        if not m:
-            as_symbols([symbol], self.masses > 0)  # raises the precise SymbolError
-            raise SymbolError(f"symbol {symbol!r} cannot be encoded with this model")
+        if not m:  # not a plain in-range index of a possible symbol: let as_symbols judge it
+            symbol = int(as_symbols([symbol], self.masses > 0)[0])
+            m = self._mass_list[symbol]
         return self._cdf_list[symbol], m
 
     def lookup(self, slot: int) -> tuple[int, int, int]:
@@ -123,7 +123,7 @@ class Categorical(EntropyModel):
     """
 
     def __init__(self, probabilities, precision: int = 24):
-        precision = _check_precision(precision)
+        precision = check_precision(precision)
         p = np.asarray(probabilities, dtype=float)
         if p.ndim != 1 or p.size == 0:
             raise ModelError(f"probabilities must be a non-empty 1-d array, got shape {p.shape}")
@@ -147,7 +147,7 @@ class Uniform(EntropyModel):
     """
 
     def __init__(self, num_symbols: int, precision: int = 24):
-        precision = _check_precision(precision)
+        precision = check_precision(precision)
         if isinstance(num_symbols, bool) or not isinstance(num_symbols, (int, np.integer)) or num_symbols < 1:
             raise ModelError(f"num_symbols must be a positive integer, got {num_symbols!r}")
         if num_symbols > 1 << precision:
@@ -171,7 +171,7 @@ def quantize_probabilities(p, precision: int) -> np.ndarray:
     3. then move single slots from the cheapest to the most valuable symbol
        while that improves the objective.
     """
-    precision = _check_precision(precision)
+    precision = check_precision(precision)
     p = np.asarray(p, dtype=float)
     total = 1 << precision
     possible = np.flatnonzero(p > 0)
@@ -181,36 +181,40 @@ def quantize_probabilities(p, precision: int) -> np.ndarray:
     m = np.zeros(p.size, dtype=np.int64)
     m[possible] = np.maximum(1, np.floor(p[possible] * total)).astype(np.int64)
 
+    # The gains and losses of one slot differ in the 1/m^2 term only, so they are computed
+    # with log1p: log2((m + 1) / m) in floating point cannot tell m from m + 1 for large m.
     def gain(x):  # bits gained (times -1, for the min-heap) by one more slot for x
-        return -p[x] * np.log2((m[x] + 1) / m[x])
+        return -p[x] * np.log1p(1.0 / m[x])
 
     def loss(x):  # bits lost by one slot less for x; only for m(x) >= 2
-        return p[x] * np.log2(m[x] / (m[x] - 1)) if m[x] >= 2 else np.inf
+        return -p[x] * np.log1p(-1.0 / m[x]) if m[x] >= 2 else np.inf
 
+    # Where floating point cannot tell two gains (or losses) apart, the smaller (larger)
+    # mass gets the slot (gives it up), which is right for equal probabilities.
     surplus = int(m.sum()) - total
     if surplus < 0:
-        heap = [(gain(x), x) for x in possible]
+        heap = [(gain(x), m[x], x) for x in possible]
         heapq.heapify(heap)
         for _ in range(-surplus):
-            _, x = heapq.heappop(heap)
+            x = heapq.heappop(heap)[2]
             m[x] += 1
-            heapq.heappush(heap, (gain(x), x))
+            heapq.heappush(heap, (gain(x), m[x], x))
     elif surplus > 0:
-        heap = [(loss(x), x) for x in possible]
+        heap = [(loss(x), -m[x], x) for x in possible]
         heapq.heapify(heap)
         for _ in range(surplus):
-            _, x = heapq.heappop(heap)
+            x = heapq.heappop(heap)[2]
             m[x] -= 1
-            heapq.heappush(heap, (loss(x), x))
+            heapq.heappush(heap, (loss(x), -m[x], x))
 
     # Exchange step: the greedy start from floor() is optimal in almost all cases;
     # this loop makes it optimal in all of them (and stops: each move gains).
     pp = p[possible]
     while possible.size > 1:
         mp = m[possible].astype(float)
-        gains = pp * np.log2((mp + 1) / mp)
+        gains = pp * np.log1p(1.0 / mp)
         with np.errstate(divide="ignore"):
-            losses = np.where(mp >= 2, pp * np.log2(mp / (mp - 1)), np.inf)
+            losses = np.where(mp >= 2, -pp * np.log1p(-1.0 / np.maximum(mp, 2)), np.inf)
         best, cheapest = np.argmax(gains), np.argmin(losses)
         if best == cheapest or gains[best] <= losses[cheapest] * (1 + 1e-12):
             break

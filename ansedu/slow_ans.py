@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DecodeError
-from .models import coder_models
+from .models import check_precision, coder_models
 from .uniform import UniformCoder
 
 __all__ = ["SlowAnsCoder"]
@@ -40,7 +40,7 @@ class SlowAnsCoder:
     """
 
     def __init__(self, precision: int = 24):
-        self.precision = int(precision)
+        self.precision = check_precision(precision)
         self.stack = UniformCoder()
         self.stack.push(0, 1 << self.precision)  # the initial bits
 

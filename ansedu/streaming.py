@@ -1,17 +1,20 @@
-"""Streaming ANS: the big integer of :class:`~ansedu.slow_ans.SlowAnsCoder` split into a head and a bulk.
+"""Streaming ANS: the bits-back step of :class:`~ansedu.slow_ans.SlowAnsCoder` on a bounded head, over a bulk of words.
 
-The slow coder is quadratic because every step rewrites one huge integer. But a
-step only changes the lowest few bits of that integer (it divides and multiplies
-by numbers below ``2^P``). So keep the integer in two parts:
+The slow coder is quadratic because every step divides one huge integer by
+``m(x)``, which rewrites all of its digits. Streaming ANS runs the same bits-back
+step on a bounded integer instead:
 
-- the *head*: its lowest bits, a number below ``2^S`` (``S`` = ``head_size``) that
-  every step works on;
-- the *bulk*: everything above, as a stack of ``W``-bit words (``W`` = ``word_size``)
-  that are only ever pushed or popped whole.
+- the *head*: a number below ``2^S`` (``S`` = ``head_size``) that every step works on;
+- the *bulk*: a stack of ``W``-bit words (``W`` = ``word_size``) that are only ever
+  pushed or popped whole.
 
-Before a step would make the head too large, its lowest word moves to the bulk
+Before a step would make the head too large, its lowest word moves onto the bulk
 (*flush*); after a decoding step makes it too small, the top word of the bulk
 moves back (*refill*). Both cost ``O(1)``, so coding is linear in the message length.
+The head sits on top of the bulk: read as one number, the compressed data is
+``head * 2^(W n) + bulk[n-1] * 2^(W (n-1)) + ... + bulk[0]``. (This is not the
+slow coder's number: the two round differently, but both spend almost exactly
+the information content.)
 
 Invariants (``L = 2^(S - W)``), written where they are kept below:
 
@@ -28,8 +31,6 @@ as ``k`` whole words).
 """
 
 from __future__ import annotations
-
-from bisect import bisect_right
 
 import numpy as np
 
@@ -128,8 +129,8 @@ class AnsCoder:
     def get_compressed(self) -> np.ndarray:
         """The compressed data: the bulk, then the head as ``S/W`` words, lowest first.
 
-        Read as one number in base ``2^W`` (least significant word first), these words
-        are the big integer that the slow coder would keep. An empty coder gives no words.
+        These are the base-``2^W`` digits of ``head * 2^(W n) + bulk``, least significant
+        first; the last word is never zero. An empty coder gives no words.
         """
         if self.is_empty():
             return np.zeros(0, dtype=self.dtype)

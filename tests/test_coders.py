@@ -1,0 +1,204 @@
+"""Property-based tests of the three coders: round trips, message identity, bit accounting."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansedu import AnsCoder, Categorical, SlowAnsCoder, Uniform, UniformCoder
+from contract import check_round_trip, snapshot
+from strategies import SETTINGS, model_and_message
+
+# --- UniformCoder -------------------------------------------------------------------
+
+digits = st.lists(st.integers(1, 2**40).flatmap(lambda b: st.tuples(st.integers(0, b - 1), st.just(b))),
+                  max_size=40)
+
+
+@given(digits)
+def test_uniform_coder_round_trip_and_bits(pairs):
+    coder = UniformCoder()
+    for symbol, base in pairs:
+        coder.push(symbol, base)
+    information = sum(math.log2(base) for _, base in pairs)
+    # The state is in [prod(b), 2 prod(b)), so its bits without the leading one are within 1 of
+    # the information: information - 1 < num_bits < information + 1.
+    assert information - 1 < coder.num_bits() < information + 1
+    for symbol, base in reversed(pairs):
+        assert coder.pop(base) == symbol
+    assert coder.is_empty()
+
+
+# --- SlowAnsCoder and AnsCoder ---------------------------------------------------------
+
+@settings(max_examples=150)
+@given(st.data())
+def test_streaming_round_trip_any_settings(data):
+    precision, word_size, head_size = data.draw(st.sampled_from(SETTINGS))
+    model, message = data.draw(model_and_message(precision))
+    coder = AnsCoder(precision=precision, word_size=word_size, head_size=head_size, debug=True)
+    check_round_trip(coder, message, model)
+    # From a non-empty coder too: message identity must hold whatever is underneath.
+    prefix_model, prefix = data.draw(model_and_message(precision))
+    coder.encode_reverse(prefix, prefix_model)
+    check_round_trip(coder, message, model)
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_slow_ans_round_trip(data):
+    precision = data.draw(st.sampled_from([1, 2, 4, 8, 24, 40]))
+    model, message = data.draw(model_and_message(precision))
+    coder = SlowAnsCoder(precision=precision)
+    check_round_trip(coder, message, model)
+    prefix_model, prefix = data.draw(model_and_message(precision))
+    coder.encode_reverse(prefix, prefix_model)
+    check_round_trip(coder, message, model)
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_per_symbol_models(data):
+    precision, word_size, head_size = data.draw(st.sampled_from(SETTINGS[2:]))
+    pairs = data.draw(st.lists(model_and_message(precision, max_len=1).filter(lambda mm: mm[1]),
+                               max_size=30))
+    models = [m for m, _ in pairs]
+    message = [msg[0] for _, msg in pairs]
+    if not models:
+        return
+    for coder in (AnsCoder(precision=precision, word_size=word_size, head_size=head_size, debug=True),
+                  SlowAnsCoder(precision=precision)):
+        before = snapshot(coder)
+        coder.encode_reverse(message, models)
+        assert coder.decode(models).tolist() == message  # amt defaults to len(models)
+        assert snapshot(coder) == before
+
+
+@settings(max_examples=80)
+@given(st.data())
+def test_slow_ans_bit_accounting(data):
+    # Proof sketch (see SlowAnsCoder): one step maps N to N' with N' + 2^P <= (N + 2^P) 2^P / m(x).
+    # From N = 2^P, log2(N_end + 2^P) <= P + 1 + I, so num_bits = floor(log2 N_end) - P < I + 1.
+    precision = data.draw(st.sampled_from([1, 3, 8, 16, 24]))
+    model, message = data.draw(model_and_message(precision, max_len=200))
+    coder = SlowAnsCoder(precision=precision)
+    coder.encode_reverse(message, model)
+    information = model.information_content(message)
+    assert coder.num_bits() < information + 1
+    # Encoding is injective, so it cannot beat the information content by much on any message;
+    # each step keeps N' >= floor(N / m) 2^P, which loses at most log2(1 + m/(N - m)) bits.
+    assert coder.num_bits() > information - precision - 2
+
+
+@settings(max_examples=80)
+@given(st.data())
+def test_streaming_bit_accounting(data):
+    # Proven in the chapter on streaming ANS: with phi = log2(head) + W * len(bulk), a flush never
+    # raises phi, and a step raises it by less than P - log2 m(x) + log2(1 + 2^(P+W-S)); the final
+    # get_compressed writes S bits of head. Hence num_bits <= I + S + n log2(1 + 2^(P+W-S)).
+    precision, word_size, head_size = data.draw(st.sampled_from(SETTINGS))
+    model, message = data.draw(model_and_message(precision, max_len=300))
+    coder = AnsCoder(precision=precision, word_size=word_size, head_size=head_size)
+    coder.encode_reverse(message, model)
+    information = model.information_content(message)
+    slack = len(message) * math.log2(1 + 2.0 ** (precision + word_size - head_size))
+    assert coder.num_bits() <= information + head_size + slack + 1e-9
+    # And a step raises phi by at least P - log2 m + log2(1 - 2^(P+W-S)) (a flush loses at most as
+    # much), so when P + W < S the words cannot undercut the information content either.
+    if message and precision + word_size < head_size:
+        loss = 2 * len(message) * -math.log2(1 - 2.0 ** (precision + word_size - head_size))
+        assert coder.num_bits() >= information - loss
+
+
+def test_streaming_overhead_default_settings():
+    # 10^4 symbols of a skewed 16-symbol source at 24/32/64: the words may exceed the information
+    # content under the quantized model by the 64-bit head plus a tiny rounding loss per symbol.
+    rng = np.random.default_rng(7)
+    p = rng.dirichlet(np.full(16, 0.3))
+    model = Categorical(p)
+    message = rng.choice(16, size=10_000, p=model.probabilities)
+    coder = AnsCoder()
+    coder.encode_reverse(message, model)
+    information = model.information_content(message)
+    assert information < coder.num_bits() <= information + 64 + 1e-4 * information
+
+
+def test_linear_time():
+    # Streaming ANS is linear in the message length: 8x the symbols may not cost more than
+    # ~8x the time (allowing generous noise), unlike SlowAnsCoder's quadratic growth.
+    import time
+    model = Categorical(np.arange(1, 33, dtype=float))
+    rng = np.random.default_rng(1)
+    small, large = rng.integers(0, 32, 20_000), rng.integers(0, 32, 160_000)
+
+    def seconds(message):
+        best = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            coder = AnsCoder()
+            coder.encode_reverse(message, model)
+            coder.decode(model, len(message))
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    assert seconds(large) < 16 * seconds(small)
+
+
+@given(st.integers(1, 30), st.lists(st.integers(0, 10**9), max_size=50))
+def test_uniform_model_round_trip(n, raw):
+    model = Uniform(n, precision=8)
+    message = [r % n for r in raw]
+    check_round_trip(AnsCoder(precision=8, word_size=8, head_size=16, debug=True), message, model)
+
+
+def test_one_symbol_alphabet_costs_nothing():
+    model = Categorical([1.0], precision=8)
+    coder = AnsCoder(precision=8, word_size=8, head_size=16)
+    coder.encode_reverse([0] * 1000, model)
+    assert coder.is_empty() and coder.num_bits() == 0
+    assert coder.decode(model, 1000).tolist() == [0] * 1000
+
+
+def test_seek_backwards_and_forwards():
+    rng = np.random.default_rng(3)
+    model = Categorical(rng.dirichlet(np.ones(10)))
+    parts = [rng.integers(0, 10, 500) for _ in range(4)]
+    coder = AnsCoder()
+    checkpoints = []
+    for part in reversed(parts):  # the last part is encoded first, so it decodes last
+        coder.encode_reverse(part, model)
+        checkpoints.append(coder.pos())
+    checkpoints.reverse()  # checkpoints[i] decodes parts[i], parts[i+1], ...
+    decoder = AnsCoder(coder.get_compressed())
+    for i in [2, 0, 3, 1, 1, 3]:
+        decoder.seek(*checkpoints[i])
+        assert decoder.decode(model, 500).tolist() == parts[i].tolist()
+    assert decoder.is_empty()  # the last seek was to the final part
+
+
+def test_compressed_words_are_digits_of_one_number():
+    # Read as base-2^W digits (least significant first), the words are one big number, and
+    # decoding that number with a fresh coder gives the message back.
+    rng = np.random.default_rng(5)
+    model = Categorical(rng.dirichlet(np.ones(5)), precision=8)
+    message = rng.integers(0, 5, 300)
+    coder = AnsCoder(precision=8, word_size=8, head_size=24)
+    coder.encode_reverse(message, model)
+    words = coder.get_compressed()
+    number = int.from_bytes(words.astype(np.uint8).tobytes(), "little")
+    assert number.bit_length() > 8 * (len(words) - 1)  # the top word is never zero
+    assert AnsCoder(words, precision=8, word_size=8, head_size=24).decode(model, 300).tolist() == message.tolist()
+
+
+@pytest.mark.parametrize("precision,word_size,head_size", [(24, 32, 64), (4, 4, 8)])
+def test_streaming_and_slow_ans_agree_on_symbols(precision, word_size, head_size):
+    rng = np.random.default_rng(11)
+    model = Categorical(rng.dirichlet(np.ones(6)), precision=precision)
+    message = rng.integers(0, 6, 400).tolist()
+    fast, slow = AnsCoder(precision=precision, word_size=word_size, head_size=head_size), SlowAnsCoder(precision)
+    fast.encode_reverse(message, model)
+    slow.encode_reverse(message, model)
+    # Both code the same quantized model: their sizes agree to within the streaming head.
+    assert abs(fast.num_bits() - slow.num_bits()) <= head_size + 0.01 * slow.num_bits()
+    assert fast.decode(model, 400).tolist() == slow.decode(model, 400).tolist() == message
