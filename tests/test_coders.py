@@ -124,27 +124,6 @@ def test_streaming_overhead_default_settings():
     assert information < coder.num_bits() <= information + 64 + 1e-4 * information
 
 
-def test_linear_time():
-    # Streaming ANS is linear in the message length: 8x the symbols may not cost more than
-    # ~8x the time (allowing generous noise), unlike SlowAnsCoder's quadratic growth.
-    import time
-    model = Categorical(np.arange(1, 33, dtype=float))
-    rng = np.random.default_rng(1)
-    small, large = rng.integers(0, 32, 20_000), rng.integers(0, 32, 160_000)
-
-    def seconds(message):
-        best = math.inf
-        for _ in range(3):
-            start = time.perf_counter()
-            coder = AnsCoder()
-            coder.encode_reverse(message, model)
-            coder.decode(model, len(message))
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    assert seconds(large) < 16 * seconds(small)
-
-
 @given(st.integers(1, 30), st.lists(st.integers(0, 10**9), max_size=50))
 def test_uniform_model_round_trip(n, raw):
     model = Uniform(n, precision=8)
