@@ -74,7 +74,38 @@ def build_book() -> None:
     print(f"\nThe book is ready: open {ROOT / '_build' / 'html' / 'index.html'}")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ASSETS = ROOT / "tests" / "browser"
+
+
+def apt_install(*packages: str, reason: str) -> None:
+    """Install Debian packages as root, or stop and tell the user what to install."""
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        sys.exit(f"{reason} is missing. Install it, e.g. `sudo apt-get install {' '.join(packages)}` "
+                 "on Debian or Ubuntu, then run `python3 tasks.py test` again.")
+    say(f"Installing {reason} with apt-get ({' '.join(packages)})")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    run("apt-get", "update", env=env)
+    run("apt-get", "install", "-y", "--no-install-recommends", *packages, env=env)
+
+
+def ensure_browser_test_tools() -> None:
+    """What tests/test_book_browser.py needs: Debian's Chromium, and local copies of the scripts
+    the book loads from CDNs (npm packages pinned in tests/browser/package-lock.json)."""
+    if not CHROMIUM.exists():
+        apt_install("chromium", reason=f"Chromium ({CHROMIUM}, for the browser test)")
+    if shutil.which("npm") is None:
+        apt_install("nodejs", "npm", reason="npm (to install the browser test's scripts)")
+    lock = BROWSER_ASSETS / "package-lock.json"
+    installed = BROWSER_ASSETS / "node_modules" / ".package-lock.json"  # written by npm ci
+    if not installed.exists() or installed.stat().st_mtime < max(
+            lock.stat().st_mtime, (BROWSER_ASSETS / "package.json").stat().st_mtime):
+        say("Installing the browser test's local copies of MathJax, require.js and the widget manager")
+        run("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", cwd=BROWSER_ASSETS)
+
+
 def test() -> None:
+    ensure_browser_test_tools()
     build_book()
     say("Running the tests")
     run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests")
