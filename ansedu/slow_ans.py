@@ -9,8 +9,10 @@ slots, starting at slot ``c(x)``. Read this as a latent-variable model:
 
 Its marginal is ``p(x) = m(x) / 2^P``, our quantized model. Bits-back coding of
 ``x`` (pop ``z`` with the posterior, push ``x`` given ``z``, push ``z`` with the
-prior) costs ``-log2 m(x) + 0 + P = -log2 p(x)`` bits: exactly the information
-content. On a Python integer this is correct but slow: every step copies a
+prior) costs ``-log2 m(x) + 0 + P = -log2 p(x)`` bits: the information content.
+The pop rounds (``N div m`` is not ``N / m``), so a whole message costs its
+information content up to a fraction of a bit either way; ``num_bits()`` is
+always below the information content plus one. On a Python integer this is correct but slow: every step copies a
 number as long as the whole message, so a message of ``n`` symbols takes time
 quadratic in ``n``. :class:`~ansedu.streaming.AnsCoder` fixes that.
 """
