@@ -1,0 +1,681 @@
+"""The problem sets, graded by the real nbgrader, as in a class.
+
+For every problem set folder ``solutions/<assignment>/`` (found, not listed) one module-scoped
+fixture copies the sources into a temporary course directory (its own nbgrader_config.py, made
+from the repository's, with its own gradebook, exchange and a short cell timeout) and runs:
+
+1. ``nbgrader generate_assignment``: the result must equal the committed ``problem_sets/`` copy;
+2. one ``nbgrader autograde`` run over a batch of students:
+   ``solution`` (the solutions) must get full marks, ``untouched`` (the student version) zero,
+   ``mistake_*`` (tests/problem_set_cases/<assignment>.py) partial marks and a failing test that
+   names the mistake, ``loops_forever`` (one answer cell is ``while True: pass``) is graded after
+   its cell times out, without stopping the others, and ``edited_tests`` (every test cell
+   replaced by ``pass``) gets the original tests back and scores zero.
+
+Scores are read from the gradebook (nbgrader.api.Gradebook), never from exit codes.
+``test_instructor_guide_workflow`` runs the shell blocks of book/instructor_guide.md in order.
+The harness checks itself on a small scratch assignment (``test_harness_on_scratch_assignment``),
+so it is exercised even before a problem set exists. All these jobs run two at a time in one
+fixture; ``-k`` selects which of them run. The format of the typical mistakes is in the
+docstring of tests/problem_set_cases/__init__.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.nbgrader
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+RELEASED = ROOT / "problem_sets"
+CASES = Path(__file__).resolve().parent / "problem_set_cases"
+GUIDE = ROOT / "book" / "instructor_guide.md"
+BIN = Path(sys.executable).parent  # the virtual environment's bin/, with nbgrader and alembic
+
+# Cell timeout in the temporary courses: long enough for every cell of a correct solution on a
+# busy 2-core machine, short enough that the never-ending student costs little.
+CELL_TIMEOUT = 15
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+def find_problem_sets(solutions: Path = SOLUTIONS) -> list[str]:
+    """Every folder of solutions/ that holds a notebook is an assignment."""
+    if not solutions.is_dir():
+        return []
+    return sorted(
+        d.name for d in solutions.iterdir()
+        if d.is_dir() and not d.name.startswith((".", "_")) and any(d.glob("*.ipynb"))
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Running nbgrader
+# --------------------------------------------------------------------------------------------
+
+def run(args: list[str], cwd: Path, home: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a command with the virtual environment first on PATH and HOME set to `home`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["HOME"] = str(home)
+    env["VIRTUAL_ENV"] = str(BIN.parent)
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def explain(result: subprocess.CompletedProcess, log: Path) -> str:
+    """The full output goes to `log`; the message shows what is not routine INFO logging."""
+    log.write_text(f"$ {' '.join(map(str, result.args))}\n{result.stdout}\n{result.stderr}")
+    lines = [line for line in (result.stdout + result.stderr).splitlines()
+             if "| INFO]" not in line and "without encryption" not in line]
+    return "\n".join(lines)[-6000:] + f"\n(full output: {log})"
+
+
+def nbgrader(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
+    result = run([str(BIN / "nbgrader"), *args], cwd=cwd, home=home)
+    assert result.returncode == 0, (
+        f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}) in {cwd}:\n"
+        + explain(result, cwd / f"nbgrader-{args[0]}.log"))
+    return result
+
+
+def make_course(tmp: Path, sources: Path, assignments: list[str], extra_config: str = "") -> Path:
+    """A temporary course directory: the repository's nbgrader_config.py plus `extra_config`,
+    and copies of the chosen assignments' sources. Returns its root."""
+    course = tmp / "course"
+    (course / "solutions").mkdir(parents=True)
+    config = (ROOT / "nbgrader_config.py").read_text()
+    (course / "nbgrader_config.py").write_text(config + "\n# Added by the test\n" + extra_config)
+    for name in assignments:
+        shutil.copytree(sources / name, course / "solutions" / name)  # junk too: see ignore
+    return course
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks
+# --------------------------------------------------------------------------------------------
+
+def nbmeta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_answer(cell) -> bool:
+    return bool(nbmeta(cell).get("solution"))
+
+
+def is_test(cell) -> bool:
+    meta = nbmeta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def read_nb(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def comparable(path: Path) -> list:
+    """What must not drift between a generated and a committed student notebook: each cell's
+    type, source, nbgrader metadata and lock flags, and the kernel. Ids, outputs, execution
+    counts and other metadata are left out."""
+    nb = read_nb(path)
+    cells = [
+        {
+            "cell_type": cell.cell_type,
+            "source": cell.source,
+            "nbgrader": nbmeta(cell),
+            "editable": cell.get("metadata", {}).get("editable", True),
+            "deletable": cell.get("metadata", {}).get("deletable", True),
+        }
+        for cell in nb.cells
+    ]
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    return [{"kernel": kernel}, *cells]
+
+
+def files_of(folder: Path) -> dict[str, Path]:
+    return {
+        str(p.relative_to(folder)): p for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts
+    }
+
+
+def error_text(cell) -> str:
+    """Everything a failing cell printed as an error, without terminal colours."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            parts += [out.get("ename", ""), out.get("evalue", ""), *out.get("traceback", [])]
+        elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+            parts.append(out.get("text", ""))
+    return ANSI.sub("", "\n".join(parts))
+
+
+def load_mistakes(assignment: str) -> list[dict]:
+    """MISTAKES of tests/problem_set_cases/<assignment>.py, checked for the documented format."""
+    path = CASES / f"{assignment}.py"
+    if not path.exists():
+        pytest.fail(
+            f"{path.relative_to(ROOT)} is missing: every problem set needs at least one typical "
+            f"mistake (format: the docstring of tests/problem_set_cases/__init__.py)."
+        )
+    spec = importlib.util.spec_from_file_location(f"problem_set_cases_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    mistakes = getattr(module, "MISTAKES", None)
+    where = path.relative_to(ROOT)
+    assert isinstance(mistakes, list) and mistakes, f"{where}: MISTAKES must be a non-empty list"
+    names = set()
+    for m in mistakes:
+        assert isinstance(m, dict) and set(m) == {"name", "cells", "message"}, (
+            f"{where}: each mistake is a dict with exactly the keys name, cells, message; got {m!r}")
+        assert isinstance(m["name"], str) and m["name"] and m["name"] not in names, (
+            f"{where}: mistake names must be non-empty and unique: {m['name']!r}")
+        names.add(m["name"])
+        assert isinstance(m["cells"], dict) and m["cells"] and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in m["cells"].items()), (
+            f"{where}: {m['name']!r}: cells maps answer-cell grade_ids to new sources")
+        assert isinstance(m["message"], str) and m["message"], (
+            f"{where}: {m['name']!r}: message must be a non-empty string")
+    return mistakes
+
+
+def student_id(mistake_name: str) -> str:
+    return "mistake_" + re.sub(r"[^A-Za-z0-9]+", "_", mistake_name).strip("_").lower()
+
+
+# --------------------------------------------------------------------------------------------
+# One graded batch per assignment
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Graded:
+    assignment: str
+    course: Path
+    home: Path
+    generated: Path                      # the freshly generated student version
+    scores: dict[str, tuple[float, float]] = field(default_factory=dict)  # student: (score, max)
+    mistakes: list[dict] = field(default_factory=list)
+    mistakes_error: str | None = None
+    autograde_problems: str = ""         # what nbgrader autograde said when it exited non-zero
+    loop_cell: tuple[str, str] | None = None  # (notebook file, grade_id) of the looping cell
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def autograded(self, student: str) -> dict[str, object]:
+        folder = self.course / "autograded" / student / self.assignment
+        return {p.name: read_nb(p) for p in sorted(folder.glob("*.ipynb"))}
+
+
+def solved_notebooks(source_dir: Path, release_dir: Path) -> dict[str, object]:
+    """The student version with every answer cell filled in from the source (markers removed)."""
+    solved = {}
+    for nb_path in sorted(release_dir.glob("*.ipynb")):
+        nb = read_nb(nb_path)
+        answers = {nbmeta(c)["grade_id"]: c.source for c in read_nb(source_dir / nb_path.name).cells
+                   if is_answer(c)}
+        for cell in nb.cells:
+            if is_answer(cell):
+                cell.source = SOLUTION_MARKERS.sub("", answers[nbmeta(cell)["grade_id"]])
+        solved[nb_path.name] = nb
+    return solved
+
+
+def copy_notebooks(notebooks: dict[str, object]) -> dict[str, object]:
+    return {name: nbformat.from_dict(json.loads(json.dumps(nb))) for name, nb in notebooks.items()}
+
+
+def replace_cells(notebooks: dict[str, object], cells: dict[str, str], what: str) -> None:
+    """Replace the source of answer cells, by grade_id, in place."""
+    for grade_id, source in cells.items():
+        found = [c for nb in notebooks.values() for c in nb.cells if nbmeta(c).get("grade_id") == grade_id]
+        assert found, f"{what}: no cell with grade_id {grade_id!r} in {sorted(notebooks)}"
+        assert is_answer(found[0]), f"{what}: cell {grade_id!r} is not an answer cell (solution: true)"
+        found[0].source = source
+
+
+def submit(course: Path, student: str, assignment: str, release_dir: Path, notebooks: dict) -> None:
+    """Put a submission where `nbgrader collect` would: submitted/<student>/<assignment>/."""
+    dest = course / "submitted" / student / assignment
+    shutil.copytree(release_dir, dest)
+    for name, nb in notebooks.items():
+        nbformat.write(nb, dest / name)
+
+
+def grade_batch(tmp: Path, sources: Path, assignment: str, mistakes_loader=load_mistakes,
+                with_loop: bool = True) -> Graded:
+    home = tmp / "home"
+    home.mkdir(parents=True)
+    course = make_course(tmp, sources, [assignment], extra_config=(
+        f"c.Execute.timeout = {CELL_TIMEOUT}\n"
+        f"c.Exchange.root = {str(tmp / 'exchange')!r}\n"
+    ))
+    t0 = time.perf_counter()
+    nbgrader("generate_assignment", assignment, "--force", cwd=course, home=home)
+    generated = course / "problem_sets" / assignment
+    graded = Graded(assignment, course, home, generated)
+    graded.seconds["generate_assignment"] = time.perf_counter() - t0
+
+    source_dir = course / "solutions" / assignment
+    solution = solved_notebooks(source_dir, generated)
+    untouched = {p.name: read_nb(p) for p in sorted(generated.glob("*.ipynb"))}
+    students: dict[str, dict] = {"solution": solution, "untouched": untouched}
+
+    try:
+        graded.mistakes = mistakes_loader(assignment)
+    except BaseException as exc:  # pytest.fail / AssertionError: reported by its own test
+        graded.mistakes_error = str(exc)
+    for m in graded.mistakes:
+        notebooks = copy_notebooks(solution)
+        try:
+            replace_cells(notebooks, m["cells"], f"mistake {m['name']!r}")
+        except AssertionError as exc:
+            graded.mistakes_error = f"{graded.mistakes_error or ''}{exc}\n"
+            continue
+        students[student_id(m["name"])] = notebooks
+
+    # One answer cell that never terminates: the first code answer cell.
+    if with_loop:
+        looping = copy_notebooks(solution)
+        for name, nb in looping.items():
+            cell = next((c for c in nb.cells if is_answer(c) and c.cell_type == "code"), None)
+            if cell is not None:
+                cell.source = "while True:\n    pass\n"
+                graded.loop_cell = (name, nbmeta(cell)["grade_id"])
+                break
+        students["loops_forever"] = looping
+
+    # A student who replaced every test cell with `pass` and answered nothing.
+    edited = copy_notebooks(untouched)
+    for nb in edited.values():
+        for cell in nb.cells:
+            if is_test(cell):
+                cell.source = "pass"
+    students["edited_tests"] = edited
+
+    for student, notebooks in students.items():
+        submit(course, student, assignment, generated, notebooks)
+
+    # One run for the whole batch. nbgrader grades every student it can and exits non-zero if
+    # one failed; that student is then missing from the gradebook and its checks say why.
+    t0 = time.perf_counter()
+    result = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course, home=home)
+    graded.seconds[f"autograde ({len(students)} students)"] = time.perf_counter() - t0
+    if result.returncode != 0:
+        graded.autograde_problems = explain(result, course / "nbgrader-autograde.log")
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            try:
+                sub = gb.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            graded.scores[student] = (sub.code_score, sub.max_code_score)
+    return graded
+
+
+def check_drift(graded: Graded, committed: Path) -> None:
+    hint = (f"Regenerate it from the repository root: `nbgrader generate_assignment "
+            f"{graded.assignment} --force` (with .venv/bin first on PATH), and commit both.")
+    assert committed.is_dir(), f"{committed} is missing. {hint}"
+    new, old = files_of(graded.generated), files_of(committed)
+    assert sorted(new) == sorted(old), (
+        f"The files of {committed} differ from what generate_assignment makes: "
+        f"generated {sorted(new)}, committed {sorted(old)}. {hint}")
+    for name, path in new.items():
+        if name.endswith(".ipynb"):
+            a, b = comparable(path), comparable(old[name])
+            if a != b:
+                diff = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+                pytest.fail(
+                    f"{committed / name} has drifted from its source (first difference at cell "
+                    f"{diff - 1}; {len(a) - 1} generated cells, {len(b) - 1} committed). {hint}")
+        else:
+            assert path.read_bytes() == old[name].read_bytes(), f"{committed / name} differs. {hint}"
+
+
+def scores(graded: Graded, student: str) -> tuple[float, float]:
+    """(autograded score, maximum) of a student, read from the gradebook."""
+    if student not in graded.scores:
+        pytest.fail(f"{graded.assignment}: `{student}` was not graded; nbgrader autograde said:\n"
+                    f"{graded.autograde_problems or '(nothing)'}")
+    return graded.scores[student]
+
+
+def check_full_marks(graded: Graded) -> None:
+    score, top = scores(graded, "solution")
+    assert top, f"{graded.assignment}: no autograded points at all (no graded test cells?)"
+    if score != top:
+        failing = [f"{name} / {nbmeta(c).get('grade_id')}: {error_text(c)[-800:]}"
+                   for name, nb in graded.autograded("solution").items()
+                   for c in nb.cells if is_test(c) and error_text(c)]
+        pytest.fail(f"{graded.assignment}: the solution scores {score} of {top}; failing tests:\n"
+                    + "\n".join(failing))
+
+
+def check_zero(graded: Graded, student: str) -> None:
+    score, top = scores(graded, student)
+    assert score == 0, (f"{graded.assignment}: `{student}` scores {score} of {top}, expected 0: "
+                        f"some test passes without an answer")
+
+
+def check_mistake(graded: Graded, mistake: dict) -> None:
+    student = student_id(mistake["name"])
+    score, top = scores(graded, student)
+    assert 0 < score < top, (
+        f"{graded.assignment}: mistake {mistake['name']!r} scores {score} of {top}; "
+        f"expected partial marks (0 < score < {top})")
+    outputs = [error_text(c) for nb in graded.autograded(student).values()
+               for c in nb.cells if is_test(c)]
+    assert any(mistake["message"] in text for text in outputs), (
+        f"{graded.assignment}: mistake {mistake['name']!r}: no failing test prints "
+        f"{mistake['message']!r}; failing tests said:\n" + "\n---\n".join(t for t in outputs if t))
+
+
+def check_loop(graded: Graded) -> None:
+    assert graded.loop_cell, f"{graded.assignment} has no code answer cell"
+    score, top = scores(graded, "loops_forever")
+    assert score < top, f"never-ending code got full marks ({score} of {top})"
+    name, grade_id = graded.loop_cell
+    cell = next(c for c in graded.autograded("loops_forever")[name].cells
+                if nbmeta(c).get("grade_id") == grade_id)
+    errors = [o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    assert {"KeyboardInterrupt", "CellTimeoutError"} & set(errors), (
+        f"the looping cell {grade_id!r} was not interrupted by the timeout: outputs {cell.outputs}")
+    # the other students of the same autograde run were graded too
+    check_full_marks(graded)
+
+
+def check_edited_tests(graded: Graded) -> None:
+    check_zero(graded, "edited_tests")
+    source_dir = graded.course / "solutions" / graded.assignment
+    for name, nb in graded.autograded("edited_tests").items():
+        original = {nbmeta(c)["grade_id"]: c.source for c in read_nb(source_dir / name).cells
+                    if is_test(c)}
+        for cell in nb.cells:
+            if is_test(cell):
+                gid = nbmeta(cell)["grade_id"]
+                assert cell.source.strip() == original[gid].strip(), (
+                    f"{name} / {gid}: the edited test cell was not restored by autograde")
+
+
+# --------------------------------------------------------------------------------------------
+# The problem sets of the course
+# --------------------------------------------------------------------------------------------
+
+PROBLEM_SETS = find_problem_sets()
+SCRATCH = "scratch"  # the harness's own stand-in assignment, graded with the others
+
+
+GUIDE_JOB = "instructor guide"
+
+
+@pytest.fixture(scope="module")
+def all_graded(request, tmp_path_factory) -> dict[str, object]:
+    """Grade the selected problem sets and the scratch assignment, and run the instructor
+    guide, two at a time (nbgrader runs in subprocesses, and the never-ending student mostly
+    waits). A failure is kept and raised by the tests of that job only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    selected = set()
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "graded" in callspec.params:
+            selected.add(callspec.params["graded"])
+        elif item.name == "test_harness_on_scratch_assignment":
+            selected.add(SCRATCH)
+        elif item.name == "test_instructor_guide_workflow":
+            selected.add(GUIDE_JOB)
+
+    def scratch(tmp: Path) -> Graded:
+        # without the never-ending student: the real problem sets cover it
+        write_scratch_assignment(tmp / "sources", SCRATCH)
+        return grade_batch(tmp / "run", tmp / "sources", SCRATCH,
+                           mistakes_loader=lambda a: SCRATCH_MISTAKES, with_loop=False)
+
+    jobs = {GUIDE_JOB: run_guide_workflow, SCRATCH: scratch}
+    jobs.update({name: (lambda tmp, name=name: grade_batch(tmp, SOLUTIONS, name)) for name in PROBLEM_SETS})
+    jobs = {name: f for name, f in jobs.items() if name in selected}
+
+    def job(name):
+        try:
+            return jobs[name](tmp_path_factory.mktemp(re.sub(r"\W", "_", name)))
+        except BaseException as exc:  # noqa: BLE001  (reported by the tests of this job)
+            return exc
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(jobs, pool.map(job, jobs)))
+    for name, result in results.items():
+        if isinstance(result, Graded):
+            print(f"\n{name}: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+    return results
+
+
+def graded_or_raise(all_graded, name: str) -> Graded:
+    result = all_graded[name]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+@pytest.fixture(params=PROBLEM_SETS)
+def graded(request, all_graded) -> Graded:
+    return graded_or_raise(all_graded, request.param)
+
+
+def test_student_version_is_generated_from_source(graded):
+    check_drift(graded, RELEASED / graded.assignment)
+
+
+def test_solution_gets_full_marks(graded):
+    check_full_marks(graded)
+
+
+def test_untouched_student_version_gets_zero(graded):
+    check_zero(graded, "untouched")
+
+
+def test_typical_mistakes_get_partial_marks(graded):
+    if graded.mistakes_error:
+        pytest.fail(graded.mistakes_error)
+    for mistake in graded.mistakes:
+        check_mistake(graded, mistake)
+
+
+def test_never_ending_code_is_graded_and_does_not_block_others(graded):
+    check_loop(graded)
+
+
+def test_edited_test_cells_are_restored(graded):
+    check_edited_tests(graded)
+
+
+# --------------------------------------------------------------------------------------------
+# The harness itself, on a small scratch assignment
+# --------------------------------------------------------------------------------------------
+
+def code(source: str, **meta):
+    cell = nbformat.v4.new_code_cell(source)
+    if meta:
+        meta.setdefault("schema_version", 3)
+        meta.setdefault("locked", meta.get("grade", False) and not meta.get("solution", False))
+        meta.setdefault("solution", False)
+        meta.setdefault("grade", False)
+        cell.metadata["nbgrader"] = meta
+    return cell
+
+
+def write_scratch_assignment(folder: Path, name: str) -> None:
+    """A two-question assignment with a visible and a hidden test and a data file."""
+    (folder / name).mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Scratch\nSquare, then count the lines of `data.txt`."),
+        code("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
+             grade_id="square", solution=True),
+        code("assert square(3) == 9, 'square(3) should be 9: reread the scratch chapter'",
+             grade_id="test_square", grade=True, points=1),
+        code("def count_lines(path):\n    ### BEGIN SOLUTION\n    with open(path) as f:\n"
+             "        return len(f.readlines())\n    ### END SOLUTION",
+             grade_id="count", solution=True),
+        code("assert count_lines('data.txt') == 3\n### BEGIN HIDDEN TESTS\n"
+             "with open('extra.txt', 'w') as f:\n    f.write('x\\n')\n"
+             "assert count_lines('extra.txt') == 1\n### END HIDDEN TESTS",
+             grade_id="test_count", grade=True, points=2),
+    ]
+    nbformat.write(nb, folder / name / f"{name}.ipynb")
+    (folder / name / "data.txt").write_text("a\nb\nc\n")
+    # junk that CourseDirectory.ignore in nbgrader_config.py must keep out of the release
+    for junk in (".ipynb_checkpoints/scratch-checkpoint.ipynb", "__pycache__/x.cpython-311.pyc",
+                 ".virtual_documents/scratch.ipynb", ".DS_Store", "scratch.ipynb~"):
+        (folder / name / junk).parent.mkdir(exist_ok=True)
+        (folder / name / junk).write_text("junk")
+
+
+SCRATCH_MISTAKES = [{"name": "cube instead of square",
+                     "cells": {"square": "def square(x):\n    return x ** 3\n"},
+                     "message": "reread the scratch chapter"}]
+
+
+def test_harness_on_scratch_assignment(all_graded, tmp_path):
+    """The checks above pass on a correct assignment and catch drift and a silent mistake."""
+    graded = graded_or_raise(all_graded, SCRATCH)
+    assert not graded.autograde_problems, graded.autograde_problems
+    assert graded.scores["solution"] == (3, 3)
+    check_full_marks(graded)
+    check_zero(graded, "untouched")
+    check_mistake(graded, SCRATCH_MISTAKES[0])
+    assert graded.scores[student_id(SCRATCH_MISTAKES[0]["name"])] == (2, 3)
+    check_edited_tests(graded)
+
+    # the release holds the notebook and its data, none of the editors' junk
+    released = sorted(str(p.relative_to(graded.generated)) for p in graded.generated.rglob("*"))
+    assert released == ["data.txt", "scratch.ipynb"], released
+
+    # drift: an identical copy passes, a changed cell or a missing file fails
+    committed = tmp_path / "committed"
+    shutil.copytree(graded.generated, committed)
+    check_drift(graded, committed)
+    nb_path = committed / "scratch.ipynb"
+    nb = read_nb(nb_path)
+    nb.cells[2].source += "\nassert square(0) == 0"
+    nbformat.write(nb, nb_path)
+    with pytest.raises(pytest.fail.Exception, match="generate_assignment scratch --force"):
+        check_drift(graded, committed)
+    shutil.copy(graded.generated / "scratch.ipynb", nb_path)
+    (committed / "data.txt").unlink()
+    with pytest.raises(AssertionError, match="generate_assignment scratch --force"):
+        check_drift(graded, committed)
+
+    # a mistake whose message no test prints, and one that costs nothing, are both reported
+    with pytest.raises(AssertionError, match="no failing test prints"):
+        check_mistake(graded, {**SCRATCH_MISTAKES[0], "message": "a hint nobody wrote"})
+    harmless = replace(graded, scores={**graded.scores, "mistake_harmless": (3, 3)})
+    with pytest.raises(AssertionError, match="partial marks"):
+        check_mistake(harmless, {"name": "harmless", "cells": {}, "message": "x"})
+
+
+# --------------------------------------------------------------------------------------------
+# The instructor guide's commands, as written
+# --------------------------------------------------------------------------------------------
+
+FENCE = re.compile(r"^(`{3,})(\S*)[ \t]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+GUIDE_ASSIGNMENT = "ps1_information_huffman"
+
+
+def guide_blocks(text: str) -> list[tuple[str, str]]:
+    """(language, body) of every fenced block of the page, in order."""
+    return [(m.group(2), m.group(3)) for m in FENCE.finditer(text)]
+
+
+def test_instructor_guide_workflow(all_graded):
+    """The instructor guide's commands work as written (run_guide_workflow)."""
+    graded_or_raise(all_graded, GUIDE_JOB)
+
+
+def run_guide_workflow(tmp_path: Path) -> None:
+    """Run the instructor guide's shell blocks in order: `# instructor` blocks in a temporary
+    course directory, `# student` blocks in a student's home folder, both sharing a temporary
+    exchange through the site-wide config snippet of the guide. The student solves the problem
+    set between fetching and submitting; at the end the export must show full marks and the
+    student must have the feedback."""
+    blocks = guide_blocks(GUIDE.read_text())
+    shell = [(body.splitlines()[0].lower(), body) for lang, body in blocks if lang in ("bash", "console")]
+    assert shell, f"{GUIDE} has no ```bash blocks"
+    for first, body in shell:
+        assert first.startswith(("# instructor", "# student")), (
+            f"every ```bash block of {GUIDE.name} starts with `# instructor` or `# student` "
+            f"(which account runs it); this one starts with {first!r}")
+    site = [body for lang, body in blocks if lang == "python" and "c.Exchange.root" in body]
+    assert len(site) == 1, f"{GUIDE.name} needs one ```python block that sets c.Exchange.root"
+
+    # The course directory: a clone of the repository (config, the problem set's source and
+    # student version). Before PS1 exists, a scratch assignment of the same name stands in.
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    if (SOLUTIONS / GUIDE_ASSIGNMENT).is_dir():
+        sources = SOLUTIONS
+    else:
+        sources = tmp_path / "sources"
+        write_scratch_assignment(sources, GUIDE_ASSIGNMENT)
+    course = make_course(tmp_path, sources, [GUIDE_ASSIGNMENT])
+    if (RELEASED / GUIDE_ASSIGNMENT).is_dir():
+        shutil.copytree(RELEASED / GUIDE_ASSIGNMENT, course / "problem_sets" / GUIDE_ASSIGNMENT)
+
+    # The site-wide config of the guide, with the exchange moved to the temporary one, acts
+    # as each account's ~/.jupyter/nbgrader_config.py.
+    site_config = re.sub(r"(c\.Exchange\.root\s*=\s*)(['\"]).*?\2", lambda m: f"{m.group(1)}{str(exchange)!r}",
+                         site[0])
+    homes = {"instructor": tmp_path / "instructor_home", "student": tmp_path / "student_home"}
+    for home in homes.values():
+        (home / ".jupyter").mkdir(parents=True)
+        (home / ".jupyter" / "nbgrader_config.py").write_text(site_config)
+
+    ran = []
+    for first, body in shell:
+        role = "instructor" if first.startswith("# instructor") else "student"
+        cwd = course if role == "instructor" else homes["student"]
+        result = run(["bash", "-euo", "pipefail", "-c", body], cwd=cwd, home=homes[role])
+        assert result.returncode == 0, (
+            f"this block of {GUIDE.name} failed (exit {result.returncode}):\n{body}\n"
+            + explain(result, tmp_path / f"block{len(ran)}.log"))
+        ran.append(body)
+        fetched = homes["student"] / GUIDE_ASSIGNMENT
+        if role == "student" and "fetch_assignment" in body:
+            # the student works: every answer cell filled in
+            assert fetched.is_dir(), f"fetch_assignment did not create {fetched}"
+            for name, nb in solved_notebooks(course / "solutions" / GUIDE_ASSIGNMENT, fetched).items():
+                nbformat.write(nb, fetched / name)
+
+    text = "\n".join(ran)
+    for command in ("generate_assignment", "release_assignment", "fetch_assignment", "submit",
+                    "collect", "autograde", "generate_feedback", "export", "release_feedback",
+                    "fetch_feedback"):
+        assert f"nbgrader {command}" in text, f"the guide never runs `nbgrader {command}`"
+
+    grades = list(csv.DictReader((course / "grades.csv").open()))
+    rows = [r for r in grades if r["assignment"] == GUIDE_ASSIGNMENT]
+    assert len(rows) == 1, f"grades.csv: {grades}"
+    assert float(rows[0]["score"]) == float(rows[0]["max_score"]) > 0, f"grades.csv: {rows[0]}"
+    feedback = list((homes["student"] / GUIDE_ASSIGNMENT / "feedback").rglob("*.html"))
+    assert feedback, "the student did not receive feedback (no .html after fetch_feedback)"
+    for page in feedback:
+        assert "HIDDEN TESTS" not in page.read_text(), (
+            f"{page.name} shows the hidden tests' code: GenerateFeedback must run ClearHiddenTests "
+            "(nbgrader_config.py)")
