@@ -48,7 +48,7 @@ def information_content(p):
     if np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
         raise ModelError("information_content needs probabilities in [0, 1]")
     with np.errstate(divide="ignore"):
-        result = -np.log2(p)
+        result = -np.log2(p) + 0.0  # + 0.0 turns -log2(1) = -0.0 into 0.0
     return float(result) if result.ndim == 0 else result
 
 
@@ -56,7 +56,7 @@ def entropy(p) -> float:
     """``H(p) = sum_x p(x) * -log2 p(x)``, the expected information content."""
     p = as_distribution(p)
     nonzero = p[p > 0]
-    return float(-(nonzero * np.log2(nonzero)).sum())
+    return float(-(nonzero * np.log2(nonzero)).sum()) + 0.0  # no -0.0 for certain outcomes
 
 
 def cross_entropy(p, q) -> float:

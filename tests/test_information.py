@@ -21,6 +21,8 @@ def test_hand_computed_values():
     assert information_content(0.0) == math.inf
     assert entropy([0.5, 0.25, 0.25]) == 1.5
     assert entropy([1.0, 0.0]) == 0  # 0 log 0 = 0
+    # A certain outcome carries +0 bits, not -0.0 (which would print as "-0.000").
+    assert math.copysign(1, entropy([1.0, 0.0])) == math.copysign(1, information_content(1.0)) == 1
     # Coding Bernoulli(1/2) data with a code for (3/4, 1/4): 0.5 * log2(4/3) + 0.5 * 2 bits.
     assert cross_entropy([0.5, 0.5], [0.75, 0.25]) == pytest.approx(0.5 * math.log2(4 / 3) + 1)
     assert kl_divergence([0.5, 0.5], [0.75, 0.25]) == pytest.approx(0.5 * math.log2(4 / 3) + 1 - 1)
