@@ -116,7 +116,7 @@ def main(argv=None) -> int:
               f"{rows[0][2] / rows[1][2]:.0f}x, decode {rows[0][3] / rows[1][3]:.0f}x; "
               f"size {rows[0][1] - rows[1][1]:+,} bits")
     print(f"ansedu's words exceed the information content under its quantized model by "
-          f"{rows[0][1] - quantized_information:,.0f} bits, of which up to 64 are the final head")
+          f"{rows[0][1] - quantized_information:,.0f} bits in all, writing out the final head included")
 
     print("\nansedu is linear in the message length (ns/symbol should stay flat):")
     print(f"| {'symbols':>10} | {'encode ns/sym':>13} | {'decode ns/sym':>13} |")
