@@ -1,10 +1,25 @@
-"""Checking symbols before anything is encoded, so that bad input changes nothing."""
+"""Checking input before anything is computed or encoded, so that bad input changes nothing."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .errors import SymbolError
+from .errors import ModelError, SymbolError
+
+
+def as_weights(w, name: str) -> np.ndarray:
+    """Return ``w`` as a 1-d float array of finite, non-negative numbers (probabilities or
+    counts), or raise :class:`ModelError` naming the first bad entry."""
+    w = np.asarray(w, dtype=float)
+    if w.ndim != 1 or w.size == 0:
+        raise ModelError(f"{name} must be a non-empty 1-d array, got shape {w.shape}")
+    bad = np.flatnonzero(~np.isfinite(w))
+    if bad.size:
+        raise ModelError(f"{name}[{bad[0]}] is {w[bad[0]]}: it must be a finite number")
+    bad = np.flatnonzero(w < 0)
+    if bad.size:
+        raise ModelError(f"{name}[{bad[0]}] = {w[bad[0]]} is negative")
+    return w
 
 
 def as_symbols(symbols, possible: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import as_weights
 from .errors import ModelError
 
 __all__ = ["information_content", "entropy", "cross_entropy", "kl_divergence", "as_distribution"]
@@ -24,15 +25,7 @@ def as_distribution(p, name: str = "p") -> np.ndarray:
     Raises :class:`~ansedu.errors.ModelError` naming the problem: an empty vector,
     NaN or infinite entries, negative entries, or a sum that is not 1.
     """
-    p = np.asarray(p, dtype=float)
-    if p.ndim != 1 or p.size == 0:
-        raise ModelError(f"{name} must be a non-empty 1-d vector of probabilities, got shape {p.shape}")
-    bad = np.flatnonzero(~np.isfinite(p))
-    if bad.size:
-        raise ModelError(f"{name}[{bad[0]}] is {p[bad[0]]}: probabilities must be finite numbers")
-    bad = np.flatnonzero(p < 0)
-    if bad.size:
-        raise ModelError(f"{name}[{bad[0]}] = {p[bad[0]]} is negative: probabilities cannot be negative")
+    p = as_weights(p, name)
     total = p.sum()
     if abs(total - 1.0) > SUM_TOLERANCE:
         raise ModelError(f"{name} sums to {total:.9g}, not 1: normalize it first (p / p.sum())")

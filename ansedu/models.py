@@ -23,7 +23,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ._validate import as_symbols
+from ._validate import as_symbols, as_weights
 from .errors import ConfigError, ModelError, SymbolError
 
 __all__ = ["EntropyModel", "Categorical", "Uniform", "quantize_probabilities", "coder_models", "MAX_PRECISION"]
@@ -124,15 +124,7 @@ class Categorical(EntropyModel):
 
     def __init__(self, probabilities, precision: int = 24):
         precision = check_precision(precision)
-        p = np.asarray(probabilities, dtype=float)
-        if p.ndim != 1 or p.size == 0:
-            raise ModelError(f"probabilities must be a non-empty 1-d array, got shape {p.shape}")
-        bad = np.flatnonzero(~np.isfinite(p))
-        if bad.size:
-            raise ModelError(f"probabilities[{bad[0]}] is {p[bad[0]]}: probabilities must be finite numbers")
-        bad = np.flatnonzero(p < 0)
-        if bad.size:
-            raise ModelError(f"probabilities[{bad[0]}] = {p[bad[0]]} is negative")
+        p = as_weights(probabilities, "probabilities")
         if not np.any(p > 0):
             raise ModelError("all probabilities are zero: at least one symbol must be possible")
         self.float_probabilities = p / p.sum()

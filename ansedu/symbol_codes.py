@@ -16,7 +16,7 @@ from itertools import count
 
 import numpy as np
 
-from ._validate import as_symbols
+from ._validate import as_symbols, as_weights
 from .errors import DecodeError, ModelError
 
 __all__ = ["HuffmanCode", "kraft_sum", "expected_length"]
@@ -59,13 +59,7 @@ class HuffmanCode:
     """
 
     def __init__(self, weights):
-        w = np.asarray(weights, dtype=float)
-        if w.ndim != 1 or w.size == 0:
-            raise ModelError("weights must be a non-empty 1-d list of probabilities or counts")
-        if not np.all(np.isfinite(w)):
-            raise ModelError(f"weights[{np.flatnonzero(~np.isfinite(w))[0]}] is not a finite number")
-        if np.any(w < 0):
-            raise ModelError(f"weights[{np.flatnonzero(w < 0)[0]}] is negative")
+        w = as_weights(weights, "weights")
         if not np.any(w > 0):
             raise ModelError("all weights are zero: at least one symbol must be possible")
         self.weights = w

@@ -33,28 +33,28 @@ def test_uniform_coder_round_trip_and_bits(pairs):
 # --- SlowAnsCoder and AnsCoder ---------------------------------------------------------
 
 @settings(max_examples=150)
-@given(st.data())
-def test_streaming_round_trip_any_settings(data):
-    precision, word_size, head_size = data.draw(st.sampled_from(SETTINGS))
+def round_trip_empty_and_not(coder, precision, data):
+    """The contract from an empty coder, then again on top of another message: message
+    identity must hold whatever is underneath."""
     model, message = data.draw(model_and_message(precision))
-    coder = AnsCoder(precision=precision, word_size=word_size, head_size=head_size, debug=True)
     check_round_trip(coder, message, model)
-    # From a non-empty coder too: message identity must hold whatever is underneath.
     prefix_model, prefix = data.draw(model_and_message(precision))
     coder.encode_reverse(prefix, prefix_model)
     check_round_trip(coder, message, model)
+
+
+@given(st.data())
+def test_streaming_round_trip_any_settings(data):
+    precision, word_size, head_size = data.draw(st.sampled_from(SETTINGS))
+    coder = AnsCoder(precision=precision, word_size=word_size, head_size=head_size, debug=True)
+    round_trip_empty_and_not(coder, precision, data)
 
 
 @settings(max_examples=60)
 @given(st.data())
 def test_slow_ans_round_trip(data):
     precision = data.draw(st.sampled_from([1, 2, 4, 8, 24, 40]))
-    model, message = data.draw(model_and_message(precision))
-    coder = SlowAnsCoder(precision=precision)
-    check_round_trip(coder, message, model)
-    prefix_model, prefix = data.draw(model_and_message(precision))
-    coder.encode_reverse(prefix, prefix_model)
-    check_round_trip(coder, message, model)
+    round_trip_empty_and_not(SlowAnsCoder(precision=precision), precision, data)
 
 
 @settings(max_examples=60)
