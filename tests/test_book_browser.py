@@ -33,14 +33,13 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from browser_support import CHROMIUM, CHROMIUM_FLAGS
+
 ROOT = Path(__file__).resolve().parent.parent
 HTML = Path(os.environ.get("ANSEDU_BOOK_HTML", ROOT / "_build" / "html")).resolve()
 SCREENSHOTS = HTML.parent / "screenshots"
 TOC = ROOT / "book" / "_toc.yml"
 NODE_MODULES = Path(__file__).resolve().parent / "browser" / "node_modules"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CDN = "https://cdn.jsdelivr.net/npm/"
 TIMEOUT_MS = 30_000
 SETUP_HINT = "run `python3 tasks.py test`, which builds the book and installs what this test needs"
