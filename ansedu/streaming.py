@@ -172,7 +172,7 @@ class AnsCoder:
         """Jump to a checkpoint from :meth:`pos`, backwards or forwards, while decoding."""
         if not 0 <= position <= len(self._words):
             raise DecodeError(f"cannot seek to word {position}: the data has {len(self._words)} bulk words")
-        if not self._low <= state < 1 << self.head_size or (position == 0) and state < self._low:
+        if not self._low <= state < 1 << self.head_size:
             raise DecodeError(f"state {state} is not a head of this coder: it must be in "
                               f"[2^{self.head_size - self.word_size}, 2^{self.head_size})")
         self._n, self.head = int(position), int(state)
@@ -256,8 +256,9 @@ class AnsCoder:
             raise InvariantError(f"invariant 1 broken: head {head} >= 2^{self.head_size}")
         if not head >= self._low:
             raise InvariantError(f"invariant 2 broken: head {head} < 2^{self.head_size - self.word_size}")
-        if self.debug and any(w >> self.word_size for w in self._words[:n]):
-            raise InvariantError(f"a bulk word has more than {self.word_size} bits")
+        # A step adds at most one word, the top one; loaded words were checked by _load.
+        if n and self._words[n - 1] >> self.word_size:
+            raise InvariantError(f"the top bulk word has more than {self.word_size} bits")
 
     def __repr__(self) -> str:
         return (f"AnsCoder(precision={self.precision}, word_size={self.word_size}, "
