@@ -451,9 +451,13 @@ def all_graded(request, tmp_path_factory) -> dict[str, object]:
     jobs.update({name: (lambda tmp, name=name: grade_batch(tmp, SOLUTIONS, name)) for name in PROBLEM_SETS})
     jobs = {name: f for name, f in jobs.items() if name in selected}
 
+    # pytest's tmp_path_factory is not thread-safe (it creates its base folder lazily, and two
+    # threads may race to do so): make every job's folder here, before the threads start.
+    folders = {name: tmp_path_factory.mktemp(re.sub(r"\W", "_", name)) for name in jobs}
+
     def job(name):
         try:
-            return jobs[name](tmp_path_factory.mktemp(re.sub(r"\W", "_", name)))
+            return jobs[name](folders[name])
         except BaseException as exc:  # noqa: BLE001  (reported by the tests of this job)
             return exc
 
