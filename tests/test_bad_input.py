@@ -66,7 +66,7 @@ def test_model_precision_must_match_the_coder():
         AnsCoder().encode_reverse([0, 0], [MODEL, Categorical([1.0], precision=8)])
     with pytest.raises(SymbolError, match="one model per symbol"):
         AnsCoder().encode_reverse([0, 0, 0], [MODEL, MODEL])
-    with pytest.raises(TypeError, match="entropy model"):
+    with pytest.raises(ModelError, match="entropy model"):
         AnsCoder().encode(0, [0.5, 0.5])
 
 

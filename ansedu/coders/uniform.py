@@ -11,7 +11,7 @@ uniformly distributed; this is the building block of ANS.
 
 from __future__ import annotations
 
-from .errors import DecodeError, SymbolError
+from ..errors import DecodeError, SymbolError
 
 __all__ = ["UniformCoder"]
 

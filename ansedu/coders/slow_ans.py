@@ -14,22 +14,23 @@ The pop rounds (``N div m`` is not ``N / m``), so a whole message costs its
 information content up to a fraction of a bit either way; ``num_bits()`` is
 always below the information content plus one. On a Python integer this is correct but slow: every step copies a
 number as long as the whole message, so a message of ``n`` symbols takes time
-quadratic in ``n``. :class:`~ansedu.streaming.AnsCoder` fixes that.
+quadratic in ``n``. :class:`~ansedu.coders.streaming.AnsCoder` fixes that.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .errors import DecodeError
-from .models import check_precision, coder_models
+from ..errors import DecodeError
+from ..models.categorical import check_precision
+from ..models.protocol import decoding_lookup, encoding_intervals
 from .uniform import UniformCoder
 
 __all__ = ["SlowAnsCoder"]
 
 
 class SlowAnsCoder:
-    """ANS on a :class:`~ansedu.uniform.UniformCoder`, written as the three steps of bits-back.
+    """ANS on a :class:`~ansedu.coders.uniform.UniformCoder`, written as the three steps of bits-back.
 
     The empty coder holds *initial bits*: one zero slot pushed in base ``2^P``, so
     ``state = 2^P``. The first bits-back pop needs something to pop from; these
@@ -46,13 +47,22 @@ class SlowAnsCoder:
         self.stack = UniformCoder()
         self.stack.push(0, 1 << self.precision)  # the initial bits
 
-    def encode(self, symbol, model) -> None:
-        """Push one symbol."""
-        (symbol,), (model,) = coder_models([symbol], model, self.precision)
-        self._encode_one(int(symbol), model)
+    def encode(self, symbol, model, *params) -> None:
+        """Push one symbol (with a model family: one number per parameter)."""
+        self.encode_reverse([symbol], model, *([p] for p in params))
 
-    def _encode_one(self, symbol: int, model) -> None:
-        c, m = model.interval(symbol)
+    def encode_reverse(self, symbols, model, *params) -> None:
+        """Push ``symbols`` last to first, so that decoding returns them first to last.
+
+        ``model`` is one model for every symbol, a sequence of one model per symbol, or a
+        model family followed by its parameter arrays. Every symbol is checked before
+        anything is pushed."""
+        starts, masses = encoding_intervals(symbols, model, params, self.precision)
+        for c, m in zip(reversed(starts), reversed(masses)):
+            self._encode_one(c, m)
+
+    def _encode_one(self, c: int, m: int) -> None:
+        """The three bits-back steps for a symbol that owns slots ``c .. c + m - 1``."""
         # 1. Pop the latent with its posterior p(z | x), uniform on x's m(x) slots:
         #    this *decodes* log2 m(x) bits, which we get back.
         z = c + self.stack.pop(m)
@@ -61,26 +71,28 @@ class SlowAnsCoder:
         # 3. Push the latent with its prior p(z), uniform on 2^P slots: P bits.
         self.stack.push(z, 1 << self.precision)
 
-    def decode(self, model, amt=None):
-        """Pop one symbol (``amt=None``) or an array of ``amt`` symbols.
-
-        With a sequence of per-symbol models, ``amt`` defaults to its length.
-        """
-        if amt is None and hasattr(model, "lookup"):
-            return self._decode_one(model)
-        models = coder_models(None, model, self.precision, amt)[1]
+    def decode(self, model, *args):
+        """Pop one symbol (``decode(model)``, an int) or an int32 array: ``decode(model, amt)``,
+        ``decode(family, *param_arrays)``, or one per model of a sequence. If the data runs
+        out, :class:`DecodeError` is raised and the coder is left as it was."""
+        amt, _, lookup_at = decoding_lookup(model, args, self.precision)
+        if amt is None:
+            return self._decode_one(lambda slot: lookup_at(0, slot))
         before = self.stack.state
+        out = []
         try:
-            return np.array([self._decode_one(mdl) for mdl in models], dtype=np.int32)
+            for i in range(amt):
+                out.append(self._decode_one(lambda slot: lookup_at(i, slot)))
         except DecodeError:
             self.stack.state = before  # decode all or nothing: no data is lost
             raise
+        return np.array(out, dtype=np.int32)
 
-    def _decode_one(self, model) -> int:
+    def _decode_one(self, lookup) -> int:
         before = self.stack.state
         # The three steps of encoding, undone in reverse order:
         z = self.stack.pop(1 << self.precision)  # 3. pop the latent with its prior
-        x, c, m = model.lookup(z)
+        x, c, m = lookup(z)
         self.stack.pop(1)  # 2. pop x given z (base 1: nothing to read)
         self.stack.push(z - c, m)  # 1. push the latent back with its posterior
         if self.stack.state < 1 << self.precision:
@@ -88,15 +100,6 @@ class SlowAnsCoder:
             raise DecodeError("ran out of data: the coder is empty, or its data is truncated or "
                               "corrupted (the decode would eat into the initial bits)")
         return x
-
-    def encode_reverse(self, symbols, model) -> None:
-        """Push ``symbols`` last to first, so that decoding returns them first to last.
-
-        ``model`` is one model for every symbol or a sequence of one model per symbol.
-        Every symbol is checked before anything is pushed."""
-        symbols, models = coder_models(symbols, model, self.precision)
-        for symbol, mdl in zip(reversed(symbols.tolist()), reversed(models)):
-            self._encode_one(symbol, mdl)
 
     def num_bits(self) -> int:
         """Bits of the message, without the leading one and the initial bits."""

@@ -1,4 +1,4 @@
-"""Streaming ANS: the bits-back step of :class:`~ansedu.slow_ans.SlowAnsCoder` on a bounded head, over a bulk of words.
+"""Streaming ANS: the bits-back step of :class:`~ansedu.coders.slow_ans.SlowAnsCoder` on a bounded head, over a bulk of words.
 
 The slow coder is quadratic because every step divides one huge integer by
 ``m(x)``, which rewrites all of its digits. Streaming ANS runs the same bits-back
@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ConfigError, DecodeError, InvariantError, WordTypeError
-from .models import coder_models, is_model
+from ..errors import ConfigError, DecodeError, InvariantError, WordTypeError
+from ..models.protocol import decoding_lookup, encoding_intervals
 
 __all__ = ["AnsCoder", "word_dtype"]
 
@@ -180,23 +180,20 @@ class AnsCoder:
 
     # -- coding ------------------------------------------------------------------
 
-    def encode(self, symbol, model) -> None:
-        """Push one symbol."""
-        self.encode_reverse([symbol], model)
+    def encode(self, symbol, model, *params) -> None:
+        """Push one symbol (with a model family: one number per parameter)."""
+        self.encode_reverse([symbol], model, *([p] for p in params))
 
-    def encode_reverse(self, symbols, model) -> None:
+    def encode_reverse(self, symbols, model, *params) -> None:
         """Push ``symbols`` last to first, so that :meth:`decode` returns them first to last.
 
-        ``model`` is one entropy model for all symbols, or a sequence of one model per
-        symbol. All symbols are checked before anything is pushed: a bad one raises
-        :class:`~ansedu.errors.SymbolError` and leaves the coder unchanged.
+        ``model`` is one entropy model for all symbols, a sequence of one model per
+        symbol, or a model family followed by its parameter arrays (one entry per
+        symbol), e.g. ``encode_reverse(symbols, QuantizedGaussian(-127, 127), means, stds)``.
+        All symbols are checked before anything is pushed: bad input raises and leaves
+        the coder unchanged.
         """
-        symbols, models = coder_models(symbols, model, self.precision)
-        if is_model(model):  # one model: look the intervals up for all symbols at once
-            starts, masses = model.cdf[symbols].tolist(), model.masses[symbols].tolist()
-        else:
-            pairs = [mdl.interval(s) for s, mdl in zip(symbols.tolist(), models)]
-            starts, masses = [c for c, _ in pairs], [m for _, m in pairs]
+        starts, masses = encoding_intervals(symbols, model, params, self.precision)
 
         P, W, shift = self.precision, self.word_size, self.head_size - self.precision
         mask = (1 << W) - 1
@@ -218,29 +215,30 @@ class AnsCoder:
                 self._check_invariants(head, len(words))
         self.head, self._n = head, len(words)
 
-    def decode(self, model, amt=None):
-        """Pop one symbol (``amt=None``, returns an int) or ``amt`` symbols (an int32 array).
+    def decode(self, model, *args):
+        """Pop symbols: ``decode(model)`` one (an int), ``decode(model, amt)`` an int32 array
+        of ``amt``; ``decode(family, *param_arrays)`` one per parameter entry; with a
+        sequence of per-symbol models, one per model.
 
-        With a sequence of per-symbol models, ``amt`` defaults to its length. If the
-        data runs out, :class:`~ansedu.errors.DecodeError` is raised and the coder is
-        left exactly as it was before the call.
+        If the data runs out, :class:`~ansedu.errors.DecodeError` is raised and the coder
+        is left exactly as it was before the call.
         """
-        single = amt is None and is_model(model)
-        models = coder_models(None, model, self.precision, 1 if single else amt)[1]
+        amt, fixed, lookup_at = decoding_lookup(model, args, self.precision)
+        single = amt is None
         P, W, low = self.precision, self.word_size, self._low
         pmask = (1 << P) - 1
         head, n, words, debug = self.head, self._n, self._words, self.debug
         out = []
-        for i, mdl in enumerate(models):
+        for i in range(1 if single else amt):
             slot = head & pmask
-            x, c, m = mdl.lookup(slot)
+            x, c, m = fixed(slot) if fixed is not None else lookup_at(i, slot)
             # Undo the encoding step: the head before it was m * (head >> P) + (slot - c).
             head = m * (head >> P) + slot - c
             if head < low:  # invariant 2 broken: refill one word from the bulk
                 if n == 0:
                     raise DecodeError(
-                        f"ran out of compressed data after decoding {i} of {len(models)} symbols: the coder "
-                        "is empty, or its data is truncated or corrupted (the coder is unchanged)")
+                        f"ran out of compressed data after decoding {i} of {1 if single else amt} symbols: "
+                        "the coder is empty, or its data is truncated or corrupted (the coder is unchanged)")
                 n -= 1
                 head = (head << W) | words[n]
             if debug:

@@ -1,6 +1,6 @@
 """Benchmark: ansedu's streaming ANS coder beside constriction's, on the same message and model.
 
-    python -m ansedu.bench [--symbols 1000000] [--alphabet 64] [--seed 0] [--repeat 3]
+    python -m ansedu.bench core [--symbols 1000000] [--alphabet 64] [--seed 0] [--repeat 3] [--json]
 
 Draws a message from a random categorical distribution, encodes and decodes it with
 ``ansedu.AnsCoder`` and with ``constriction.stream.stack.AnsCoder`` (both at precision 24,
@@ -14,24 +14,12 @@ the coder is linear in the message length.
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
-import time
 
 import numpy as np
 
-from . import AnsCoder, Categorical
-
-
-def best_time(function, repeat: int):
-    """Run ``function`` ``repeat`` times; return (its last result, the fastest time in seconds)."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return result, best
+from .. import AnsCoder, Categorical
+from ._common import best_time, emit, environment, markdown_table, progress, section_parser
 
 
 def run_ansedu(message, model, repeat):
@@ -63,7 +51,7 @@ def run_constriction(message, probabilities, repeat):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ansedu.bench", description=__doc__.split("\n\n")[0])
+    parser = section_parser("core", __doc__.split("\n\n")[0])
     parser.add_argument("--symbols", type=int, default=1_000_000, help="message length (default 10^6)")
     parser.add_argument("--alphabet", type=int, default=64, help="number of symbols (default 64)")
     parser.add_argument("--seed", type=int, default=0)
@@ -78,54 +66,59 @@ def main(argv=None) -> int:
     information = float(-np.log2(probabilities[message]).sum())
     model = Categorical(probabilities)
     quantized_information = model.information_content(message)
+    results = {"section": "core", "symbols": args.symbols, "alphabet": args.alphabet, "seed": args.seed,
+               "repeat": args.repeat, "information_bits": information,
+               "quantized_information_bits": quantized_information, "environment": environment(),
+               "coders": [], "linearity": []}
 
-    print(f"{args.symbols:,} symbols from a {args.alphabet}-symbol categorical (seed {args.seed}); "
-          f"information content {information:,.0f} bits ({information / args.symbols:.4f} bits/symbol)")
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, best of {args.repeat} runs\n")
-
-    rows = []
-    print("timing ansedu ...", file=sys.stderr, flush=True)
+    progress("timing ansedu ...")
     words, decoded, t_enc, t_dec = run_ansedu(message, model, args.repeat)
     if not np.array_equal(decoded, message):
         print("ansedu's round trip FAILED", file=sys.stderr)
         return 1
-    rows.append(("ansedu.AnsCoder (pure Python)", 32 * len(words), t_enc, t_dec))
+    results["coders"].append({"name": "ansedu.AnsCoder (pure Python)", "bits": 32 * len(words),
+                              "encode_s": t_enc, "decode_s": t_dec})
     try:
         import constriction
     except ImportError:
-        print("constriction is not installed (pip install constriction): its row is left out\n",
-              file=sys.stderr)
+        progress("constriction is not installed (pip install constriction): its row is left out")
     else:
         from importlib.metadata import version
-        print(f"timing constriction {version('constriction')} ...", file=sys.stderr, flush=True)
+        progress(f"timing constriction {version('constriction')} ...")
         c_words, c_decoded, c_enc, c_dec = run_constriction(message, probabilities, args.repeat)
         if not np.array_equal(c_decoded, message):
             print("constriction's round trip FAILED", file=sys.stderr)
             return 1
-        rows.append(("constriction AnsCoder (Rust)", 32 * len(c_words), c_enc, c_dec))
-
-    header = f"| {'coder (24/32/64)':<32} | {'bits':>12} | {'overhead %':>10} | {'encode ns/sym':>13} | {'decode ns/sym':>13} |"
-    print(header)
-    print("|" + "|".join("-" * (len(cell) + 0) for cell in header.split("|")[1:-1]) + "|")
-    for name, bits, t_e, t_d in rows:
-        overhead = 100 * (bits - information) / information
-        print(f"| {name:<32} | {bits:>12,} | {overhead:>10.4f} | {1e9 * t_e / args.symbols:>13.1f} "
-              f"| {1e9 * t_d / args.symbols:>13.1f} |")
-    if len(rows) == 2:
-        print(f"\nround trips verified for both; ansedu / constriction time: encode "
-              f"{rows[0][2] / rows[1][2]:.0f}x, decode {rows[0][3] / rows[1][3]:.0f}x; "
-              f"size {rows[0][1] - rows[1][1]:+,} bits")
-    print(f"ansedu's words exceed the information content under its quantized model by "
-          f"{rows[0][1] - quantized_information:,.0f} bits in all, writing out the final head included")
-
-    print("\nansedu is linear in the message length (ns/symbol should stay flat):")
-    print(f"| {'symbols':>10} | {'encode ns/sym':>13} | {'decode ns/sym':>13} |")
-    print(f"|{'-' * 12}|{'-' * 15}|{'-' * 15}|")
+        results["coders"].append({"name": "constriction AnsCoder (Rust)", "bits": 32 * len(c_words),
+                                  "encode_s": c_enc, "decode_s": c_dec})
+    for row in results["coders"]:
+        row["overhead_percent"] = 100 * (row["bits"] - information) / information
+        row["encode_ns_per_symbol"] = 1e9 * row["encode_s"] / args.symbols
+        row["decode_ns_per_symbol"] = 1e9 * row["decode_s"] / args.symbols
     for n in sorted({min(10**4, args.symbols), min(10**5, args.symbols), args.symbols}):
         _, _, t_e, t_d = run_ansedu(message[:n], model, args.repeat)
-        print(f"| {n:>10,} | {1e9 * t_e / n:>13.1f} | {1e9 * t_d / n:>13.1f} |")
+        results["linearity"].append({"symbols": n, "encode_ns_per_symbol": 1e9 * t_e / n,
+                                     "decode_ns_per_symbol": 1e9 * t_d / n})
+
+    coders = results["coders"]
+    text = [f"{args.symbols:,} symbols from a {args.alphabet}-symbol categorical (seed {args.seed}); "
+            f"information content {information:,.0f} bits ({information / args.symbols:.4f} bits/symbol)",
+            f"Python {results['environment']['python']}, numpy {results['environment']['numpy']}, "
+            f"best of {args.repeat} runs\n",
+            markdown_table(["coder (24/32/64)", "bits", "overhead %", "encode ns/sym", "decode ns/sym"],
+                           [[r["name"], f"{r['bits']:,}", f"{r['overhead_percent']:.4f}",
+                             f"{r['encode_ns_per_symbol']:.1f}", f"{r['decode_ns_per_symbol']:.1f}"]
+                            for r in coders])]
+    if len(coders) == 2:
+        text.append(f"\nround trips verified for both; ansedu / constriction time: encode "
+                    f"{coders[0]['encode_s'] / coders[1]['encode_s']:.0f}x, decode "
+                    f"{coders[0]['decode_s'] / coders[1]['decode_s']:.0f}x; "
+                    f"size {coders[0]['bits'] - coders[1]['bits']:+,} bits")
+    text.append(f"ansedu's words exceed the information content under its quantized model by "
+                f"{coders[0]['bits'] - quantized_information:,.0f} bits in all, writing out the final head included")
+    text.append("\nansedu is linear in the message length (ns/symbol should stay flat):")
+    text.append(markdown_table(["symbols", "encode ns/sym", "decode ns/sym"],
+                               [[f"{r['symbols']:,}", f"{r['encode_ns_per_symbol']:.1f}",
+                                 f"{r['decode_ns_per_symbol']:.1f}"] for r in results["linearity"]]))
+    emit(results, args.json, "\n".join(text))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,19 +1,9 @@
-"""Entropy models: probabilities quantized to integers, the form a coder needs.
+"""Fixed entropy models: tables of integer masses, and categorical distributions quantized to them.
 
-A coder with precision ``P`` splits the integers ``0 .. 2^P - 1`` (the *slots*)
-among the symbols. Symbol ``x`` owns the ``m(x)`` slots starting at its left
-cumulative ``c(x) = m(0) + ... + m(x-1)``, so its quantized probability is
-``m(x) / 2^P``. A model gives the coder exactly three things:
-
-- ``precision``: the number ``P`` of bits the slots are counted in;
-- ``interval(x)``: the pair ``(c(x), m(x))``, used to encode ``x``;
-- ``lookup(slot)``: the symbol ``x`` with ``c(x) <= slot < c(x) + m(x)``, and its
-  ``(c(x), m(x))``, used to decode.
-
-Coders know nothing else about models, so any object with these three members
-can be used, and a different model may be used for every symbol (adaptive,
-autoregressive or per-symbol parameters): coders accept one model for the whole
-message or a sequence with one model per symbol.
+Symbol ``x`` owns the ``m(x)`` slots starting at its left cumulative
+``c(x) = m(0) + ... + m(x-1)``, so its quantized probability is ``m(x) / 2^P``.
+:class:`EntropyModel` implements the model protocol (:mod:`ansedu.models.protocol`)
+for any such table; :class:`Categorical` and :class:`Uniform` only decide the masses.
 """
 
 from __future__ import annotations
@@ -23,10 +13,10 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ._validate import as_symbols, as_weights
-from .errors import ConfigError, ModelError, SymbolError
+from .._validate import as_symbols, as_weights
+from ..errors import ModelError
 
-__all__ = ["EntropyModel", "Categorical", "Uniform", "quantize_probabilities", "coder_models", "MAX_PRECISION"]
+__all__ = ["EntropyModel", "Categorical", "Uniform", "quantize_probabilities", "check_precision", "MAX_PRECISION"]
 
 #: The largest precision a model may have (slots are counted in int64).
 MAX_PRECISION = 62
@@ -94,6 +84,11 @@ class EntropyModel:
         if not 0 <= slot < self._cdf_list[-1]:
             raise ValueError(f"slot {slot} is outside 0 .. 2^{self.precision} - 1")
         return x, self._cdf_list[x], self._mass_list[x]
+
+    def intervals(self, symbols) -> tuple[np.ndarray, np.ndarray]:
+        """``(c, m)`` of every symbol of a message at once (checked like :meth:`interval`)."""
+        symbols = self.check_symbols(symbols)
+        return self.cdf[symbols], self.masses[symbols]
 
     def check_symbols(self, symbols) -> np.ndarray:
         """Return ``symbols`` as an int64 array, or raise :class:`SymbolError` for the first
@@ -213,48 +208,3 @@ def quantize_probabilities(p, precision: int) -> np.ndarray:
         m[possible[best]] += 1
         m[possible[cheapest]] -= 1
     return m
-
-
-def is_model(obj) -> bool:
-    """Whether ``obj`` is one entropy model (rather than a sequence of them)."""
-    return hasattr(obj, "interval") and hasattr(obj, "lookup") and hasattr(obj, "precision")
-
-
-def coder_models(symbols, model, precision: int, amt=None):
-    """Check what a coder was given and return ``(symbols, models)``, one model per symbol.
-
-    ``model`` is one model (used for every symbol) or a sequence of models, one per
-    symbol. ``symbols`` (for encoding) are checked against their models; for decoding
-    pass ``symbols=None`` and the number of symbols ``amt`` (optional with a sequence).
-    Raises before anything is coded, so that bad input never changes a coder.
-    """
-    models = [model] if is_model(model) else list(model) if _is_sequence(model) else None
-    if not models or not all(is_model(m) for m in models):
-        raise TypeError("model must be an entropy model (with precision, interval and lookup) "
-                        "or a non-empty sequence of them, one per symbol")
-    for i, m in enumerate(models):
-        if m.precision != precision:
-            where = "the model" if is_model(model) else f"the model of symbol {i}"
-            raise ConfigError(f"{where} has precision {m.precision} but the coder uses precision "
-                              f"{precision}: build the model with precision={precision}")
-    single = is_model(model)
-    if symbols is not None:
-        if single:
-            symbols = model.check_symbols(symbols)
-            return symbols, [model] * symbols.size
-        if len(symbols) != len(models):
-            raise SymbolError(f"got {len(symbols)} symbols but {len(models)} models: give one model per symbol")
-        checked = [m.check_symbols([s])[0] for s, m in zip(symbols, models)] if len(models) else []
-        return np.array(checked, dtype=np.int64), models
-    if single:
-        if amt is None or isinstance(amt, bool) or not isinstance(amt, (int, np.integer)) or amt < 0:
-            raise ValueError(f"amt must be a non-negative number of symbols to decode, got {amt!r}")
-        return None, [model] * int(amt)
-    if amt is not None and amt != len(models):
-        raise ValueError(f"asked to decode {amt} symbols with {len(models)} per-symbol models")
-    return None, models
-
-
-def _is_sequence(obj) -> bool:
-    return isinstance(obj, (list, tuple)) or (hasattr(obj, "__len__") and hasattr(obj, "__getitem__")
-                                               and not isinstance(obj, (str, bytes, np.ndarray)))

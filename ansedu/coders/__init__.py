@@ -1,0 +1,14 @@
+"""The coders, each adding one idea to the one before.
+
+- :mod:`ansedu.coders.uniform`: :class:`UniformCoder`, a positional numeral system (a stack);
+- :mod:`ansedu.coders.slow_ans`: :class:`SlowAnsCoder`, ANS as bits-back with a uniform latent;
+- :mod:`ansedu.coders.streaming`: :class:`AnsCoder`, streaming ANS with a head and a bulk.
+
+Coders know models only through the model protocol (:mod:`ansedu.models.protocol`).
+"""
+
+from .slow_ans import SlowAnsCoder
+from .streaming import AnsCoder, word_dtype
+from .uniform import UniformCoder
+
+__all__ = ["UniformCoder", "SlowAnsCoder", "AnsCoder", "word_dtype"]
