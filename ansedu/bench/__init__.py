@@ -15,6 +15,7 @@ import sys
 #: section name -> (module, one line on what it measures)
 SECTIONS = {
     "core": ("ansedu.bench.core", "streaming ANS (pure Python) beside constriction on a categorical message"),
+    "models": ("ansedu.bench.models", "model families, the range coder and adaptive text models (part II)"),
 }
 
 
