@@ -1,0 +1,1 @@
+"""Data that ships with ansedu, so that nothing is downloaded at run time."""
