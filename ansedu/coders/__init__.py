@@ -10,5 +10,7 @@ Coders know models only through the model protocol (:mod:`ansedu.models.protocol
 from .slow_ans import SlowAnsCoder
 from .streaming import AnsCoder, word_dtype
 from .uniform import UniformCoder
+from .range import RangeDecoder, RangeEncoder
 
 __all__ = ["UniformCoder", "SlowAnsCoder", "AnsCoder", "word_dtype"]
+__all__ += ["RangeEncoder", "RangeDecoder"]
