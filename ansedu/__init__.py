@@ -14,7 +14,7 @@ Everything a chapter or problem set needs is importable from here: ``from ansedu
 """
 
 from .coders import AnsCoder, SlowAnsCoder, UniformCoder, word_dtype
-from .coders import RangeDecoder, RangeEncoder
+from .coders import ChainCoder, RangeDecoder, RangeEncoder
 from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, ModelError,
                      SymbolError, WordTypeError)
 from .information import cross_entropy, entropy, information_content, kl_divergence
@@ -31,4 +31,4 @@ __all__ = [
     "AnseduError", "ModelError", "SymbolError", "DecodeError", "ConfigError", "WordTypeError",
     "InvariantError",
 ]
-__all__ += ["RangeEncoder", "RangeDecoder"]
+__all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder"]

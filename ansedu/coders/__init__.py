@@ -11,6 +11,7 @@ from .slow_ans import SlowAnsCoder
 from .streaming import AnsCoder, word_dtype
 from .uniform import UniformCoder
 from .range import RangeDecoder, RangeEncoder
+from .chain import ChainCoder
 
 __all__ = ["UniformCoder", "SlowAnsCoder", "AnsCoder", "word_dtype"]
-__all__ += ["RangeEncoder", "RangeDecoder"]
+__all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder"]
