@@ -12,6 +12,7 @@ from .streaming import AnsCoder, word_dtype
 from .uniform import UniformCoder
 from .range import RangeDecoder, RangeEncoder
 from .chain import ChainCoder
+from .random_access import JumpTable, encode_with_checkpoints
 
 __all__ = ["UniformCoder", "SlowAnsCoder", "AnsCoder", "word_dtype"]
-__all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder"]
+__all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder", "JumpTable", "encode_with_checkpoints"]
