@@ -181,6 +181,10 @@ class RangeEncoder(_Settings):
         words.append(v)
         return np.array(words, dtype=self.dtype)
 
+    def words_so_far(self) -> np.ndarray:
+        """The words written while encoding, without the final word (a later carry may still add one)."""
+        return np.array(self._words, dtype=self.dtype)
+
     def num_words(self) -> int:
         """Length of :meth:`get_compressed`."""
         return 0 if self.is_empty() else len(self._words) + 1
