@@ -80,7 +80,8 @@ def run_constriction(message, probabilities, repeat):
     return words, decoded, t_enc, t_dec
 
 
-def _row(name, words, decoded, t_enc, t_dec, message, information):
+def coder_row(name, words, decoded, t_enc, t_dec, message, information):
+    """One table row from a ``run_*`` result; raises if the round trip did not return ``message``."""
     if not np.array_equal(np.asarray(decoded), message):
         raise RuntimeError(f"{name}: the round trip FAILED")
     bits = 32 * len(words)
@@ -94,9 +95,9 @@ def measure(args) -> dict:
         raise ValueError("--symbols and --repeat must be at least 1, --range-alphabet at least 2")
     message, probabilities, model = message_and_model(args.symbols, args.range_alphabet, args.seed)
     information = float(-np.log2(probabilities[message]).sum())
-    rows = [_row(NAMES[0], *run_range(message, model, args.repeat), message, information),
-            _row(NAMES[1], *run_constriction(message, probabilities, args.repeat), message, information),
-            _row(NAMES[2], *run_ans(message, model, args.repeat), message, information)]
+    rows = [coder_row(NAMES[0], *run_range(message, model, args.repeat), message, information),
+            coder_row(NAMES[1], *run_constriction(message, probabilities, args.repeat), message, information),
+            coder_row(NAMES[2], *run_ans(message, model, args.repeat), message, information)]
     lengths = []
     n = 100
     while n < args.symbols:
@@ -108,8 +109,8 @@ def measure(args) -> dict:
         part = message[:n]
         info = float(-np.log2(probabilities[part]).sum())
         by_length.append({"symbols": n, "information_bits": info,
-                          "range": _row(NAMES[0], *run_range(part, model, 1), part, info),
-                          "ans": _row(NAMES[2], *run_ans(part, model, 1), part, info)})
+                          "range": coder_row(NAMES[0], *run_range(part, model, 1), part, info),
+                          "ans": coder_row(NAMES[2], *run_ans(part, model, 1), part, info)})
     return {"symbols": args.symbols, "alphabet": args.range_alphabet, "seed": args.seed, "repeat": args.repeat,
             "information_bits": information, "quantized_information_bits": model.information_content(message),
             "coders": rows, "by_length": by_length}

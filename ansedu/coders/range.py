@@ -262,7 +262,7 @@ class RangeDecoder(_Settings):
         if j < len(self._words) + self._k - 1 and self._words:
             return 0
         raise DecodeError(f"ran past the end of the compressed data ({len(self._words)} words): the "
-                          f"encoder's final word leaves at most {self._k - 1} words of zero padding to read")
+                          f"encoder's final word leaves at most {self._k - 1} word(s) of zero padding to read")
 
     # -- random access -----------------------------------------------------------
 
