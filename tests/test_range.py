@@ -302,3 +302,31 @@ def test_a_failed_encode_changes_nothing():
     with pytest.raises(SymbolError, match="outside the alphabet"):
         encoder.encode([5], model)
     assert (encoder.get_compressed().tolist(), encoder.pos()) == before
+
+
+def test_protocol_edge_cases_like_the_stack_coders():
+    # The checks of tests/test_protocol.py, for the queue: huge amounts run out cleanly (nothing
+    # is allocated per symbol before decoding), bad amounts and non-models are named, an empty
+    # message with an empty list of models works, symbols must be integers.
+    model = Categorical([0.5, 0.5], precision=4)
+    encoder = RangeEncoder(**SMALL)
+    encoder.encode([1, 0, 1], model)
+    decoder = RangeDecoder(encoder.get_compressed(), **SMALL)
+    for amt in (10**9, 2**63):
+        with pytest.raises(DecodeError, match="past the end"):
+            decoder.decode(model, amt)
+    for amt in (2.0, True, -1, "3"):
+        with pytest.raises(DecodeError, match="amt"):
+            decoder.decode(model, amt)
+    assert decoder.decode(model, 3).tolist() == [1, 0, 1]
+    for bad_model in (None, 3, "abc", [None], [0.5, 0.5], {"a": 1}):
+        with pytest.raises(ansedu.ModelError, match="entropy model"):
+            encoder.encode([0], bad_model)
+    empty = RangeEncoder(**SMALL)
+    empty.encode([], [])
+    assert empty.is_empty() and empty.get_compressed().tolist() == []
+    assert RangeDecoder(empty.get_compressed(), **SMALL).decode([]).tolist() == []
+    for bad in (None, "01", [[0, 1]], [0, 0.5], [True, False], [0, "1"]):
+        with pytest.raises(SymbolError):
+            empty.encode(bad, model)
+        assert empty.is_empty()
