@@ -16,6 +16,7 @@ Everything a chapter or problem set needs is importable from here: ``from ansedu
 """
 
 from .coders import AnsCoder, SlowAnsCoder, UniformCoder, word_dtype
+from .coders import ChainCoder, JumpTable, RangeDecoder, RangeEncoder, encode_with_checkpoints
 from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, ModelError,
                      SymbolError, WordTypeError)
 from .information import cross_entropy, entropy, information_content, kl_divergence
@@ -32,3 +33,4 @@ __all__ = [
     "AnseduError", "ModelError", "SymbolError", "DecodeError", "ConfigError", "WordTypeError",
     "InvariantError",
 ]
+__all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder", "JumpTable", "encode_with_checkpoints"]
