@@ -18,6 +18,7 @@ from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, Mode
                      SymbolError, WordTypeError)
 from .information import cross_entropy, entropy, information_content, kl_divergence
 from .models import Categorical, EntropyModel, Uniform, quantize_probabilities
+from .models import CategoricalTable, QuantizedGaussian, QuantizedLaplace, QuantizedLogistic
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
 
 __version__ = "0.1.0"
@@ -30,3 +31,4 @@ __all__ = [
     "AnseduError", "ModelError", "SymbolError", "DecodeError", "ConfigError", "WordTypeError",
     "InvariantError",
 ]
+__all__ += ["QuantizedGaussian", "QuantizedLaplace", "QuantizedLogistic", "CategoricalTable"]
