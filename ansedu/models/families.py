@@ -186,6 +186,9 @@ class _QuantizedContinuous:
         self.num_symbols = self.max_symbol - self.min_symbol + 1
         self._free = float((1 << self.precision) - self.num_symbols)  # 2^P - K, exact in a double
         self._total = 1 << self.precision
+        # Whether the leaky floor (K of the 2^P slots) moves the symbols' slots enough for the
+        # lookup's guess to correct for it (it costs one more approximate inverse CDF).
+        self._leak_matters = self.num_symbols << 12 > self._total
         if (loc is None) != (scale is None):
             raise ModelError(f"give both {self._param_names[0]} and {self._param_names[1]} (fixed parameters) "
                              "or neither (a model family with per-symbol parameter arrays)")
@@ -225,6 +228,18 @@ class _QuantizedContinuous:
         if bad.size:
             raise ModelError(f"{b}[{bad[0]}] is {scale[bad[0]]}: it must be a positive finite number")
         return loc, scale
+
+    def check_params(self, *param_arrays):
+        """Raise :class:`ModelError` for the first bad parameter of the arrays (the model protocol
+        calls this before decoding, so that nothing is decoded with bad parameters)."""
+        if self.num_params == 0:
+            if param_arrays:
+                raise ModelError(f"this {type(self).__name__} has fixed parameters; no parameter arrays")
+            return
+        if len(param_arrays) != 2:
+            raise ModelError(f"{type(self).__name__} takes 2 parameter arrays "
+                             f"({', '.join(self._param_names)}), got {len(param_arrays)}")
+        self._check_param_arrays(*param_arrays, np.size(param_arrays[0]))
 
     def _params_for(self, params):
         if self.num_params == 0:
@@ -300,10 +315,22 @@ class _QuantizedContinuous:
         return _search(self._c, slot, lo, hi, guess, loc, scale)
 
     def _guess(self, slot, loc, scale) -> int:
-        # Ignore the leaky floor: F(x - 1/2) ~ slot / 2^P, so x ~ loc + scale F^-1(p) + 1/2.
-        p = (slot + 0.5) / self._total
-        z = self._inverse_guess(p)
-        x = loc + scale * z + 0.5
+        # First ignore the leaky floor: F(x - 1/2) ~ slot / 2^P, so x ~ loc + scale F^-1(p) + 1/2.
+        x = self._invert((slot + 0.5) / self._total, loc, scale)
+        if self._leak_matters:
+            if not self._free:  # one slot per symbol, nothing else: c(x) = x - min
+                return self.min_symbol + slot
+            # Then take the floor of the guessed x into account: F(x - 1/2) ~ (slot - (x - min)) / (2^P - K).
+            p = (slot + 0.5 - (x - self.min_symbol)) / self._free
+            if p <= 0.0:
+                return self.min_symbol + slot  # only the leaky floor is left of x: c(x) = x - min
+            if p >= 1.0:
+                return self.min_symbol + slot - int(self._free)  # right of the body: c(x) = 2^P - K + x - min
+            x = self._invert(p, loc, scale)
+        return x
+
+    def _invert(self, p, loc, scale) -> int:
+        x = loc + scale * self._inverse_guess(p) + 0.5
         if not x < 2.0**52:  # also catches NaN
             return self.max_symbol
         if x < -2.0**52:
@@ -565,6 +592,12 @@ class CategoricalTable:
             raise ValueError(f"slot {slot} is outside 0 .. 2^{self.precision} - 1")
         x = int(np.searchsorted(cdf, slot, side="right")) - 1
         return x, int(cdf[x]), int(cdf[x + 1] - cdf[x])
+
+    def check_params(self, table):
+        """Raise :class:`ModelError` for a bad table (called by the protocol before decoding)."""
+        t = self._check_table(table)
+        if t.shape[0] and not np.all(t[:, :].sum(axis=1) > 0):
+            raise ModelError(f"row {int(np.argmin(t.sum(axis=1) > 0))} of the probability table is all zeros")
 
     def masses(self, table) -> np.ndarray:
         """The integer masses of every row, shape ``(n, alphabet)``."""

@@ -17,6 +17,9 @@ ansedu (stack or queue) talks to a model through exactly these members:
 - ``param_ndims`` (optional, default all 1): a family whose parameter is a row per symbol
   (a probability table of shape ``(n, alphabet)``) says so with a 2 at that position;
   its ``lookup`` then receives the symbol's row (a 1-d numpy array);
+- ``check_params(*param_arrays)`` (optional): a family's check of all its parameters at once
+  (finite numbers, positive scales, ...), called before anything is decoded, so that a bad
+  parameter far into the message raises before the coder changes;
 - ``intervals(symbols, *param_arrays) -> (c, m)`` (optional): all intervals of a
   message at once, as integer arrays, checked like ``interval``. Coders use it when
   it exists, so that encoding does not call Python per symbol for the model.
@@ -161,7 +164,10 @@ def decoding_lookup(model, args, precision: int):
     """
     one, models = _models_of(model, precision)
     if one is not None and num_params(one):
-        columns = [a.tolist() if a.ndim == 1 else a for a in _param_arrays(one, args)]
+        arrays = _param_arrays(one, args)
+        if callable(getattr(one, "check_params", None)):
+            one.check_params(*arrays)
+        columns = [a.tolist() if a.ndim == 1 else a for a in arrays]
         lookup = one.lookup
         return len(columns[0]), None, lambda i, slot: lookup(slot, *(col[i] for col in columns))
     if len(args) > 1:
