@@ -88,9 +88,10 @@ _SQRT_HALF = 0.7071067811865476  # the double nearest 1/sqrt(2): a constant, so 
 # augmented assignments, which update an array in place (fewer temporaries, faster) and rebind a
 # float: ``p *= t`` and ``p = p * t`` are the same rounded operation either way.
 
-def _gauss_lower_tail(u):
-    """``Phi(-u)`` for ``0 <= u <= _Z_MAX``, within 1.5e-7, non-increasing in u in floating point:
-    ``erfc(t) / 2`` with ``t = u / sqrt(2)`` and ``erfc(t) ~ (1 + a1 t + ... + a6 t^6)^-16``."""
+def _gaussian_parts(u):
+    """``(F(-u), F(u))`` of the standard Gaussian for ``0 <= u <= _Z_MAX``, within 1.5e-7, and
+    monotone in floating point: ``F(-u) = erfc(t) / 2`` with ``t = u / sqrt(2)`` and
+    ``erfc(t) ~ (1 + a1 t + ... + a6 t^6)^-16``."""
     t = u * _SQRT_HALF
     p = t * _A6  # Horner: 1 + t (a1 + t (a2 + t (a3 + t (a4 + t (a5 + t a6)))))
     p += _A5
@@ -108,33 +109,43 @@ def _gauss_lower_tail(u):
     p *= p  # ^4
     p *= p  # ^8
     p *= p  # ^16
-    return 0.5 / p
+    tail = 0.5 / p
+    return tail, 1.0 - tail
 
 
-_EXP_HALVINGS = 10  # exp(u) = exp(u / 2^10) ^ (2^10)
+_EXP_HALVINGS = 10  # exp(u) = exp(u / 2^10) ^ (2^10): ten squarings in _exp_pos
 _EXP_SCALE = 1.0 / (1 << _EXP_HALVINGS)  # a power of two: the scaling is exact
-_INV_FACT = [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0]  # 1/6!, 1/5!, ..., 1/1!
+_INV_FACT = [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5]  # 1/6!, 1/5!, ..., 1/2!
 
 
 def _exp_pos(u):
     """``exp(u)`` for ``0 <= u <= _Z_MAX`` (relative error ~1e-9), non-decreasing in floating point:
     the Taylor polynomial of degree 6 at ``t = u / 2^10 <= 1/16`` (positive coefficients), squared
-    ten times."""
+    ten times. (Unrolled: loops cost more than the arithmetic for Python floats.)"""
     t = u * _EXP_SCALE
-    e = t * _INV_FACT[0]
-    for a in _INV_FACT[1:]:
-        e += a
-        e *= t
-    e += 1.0  # now e = 1 + t (1 + t (1/2 + t (1/6 + t (1/24 + t (1/120 + t / 720)))))
-    for _ in range(_EXP_HALVINGS):
-        e *= e
+    e = t * _INV_FACT[0]  # Horner: 1 + t (1 + t (1/2 + t (1/6 + t (1/24 + t (1/120 + t / 720)))))
+    e += _INV_FACT[1]
+    e *= t
+    e += _INV_FACT[2]
+    e *= t
+    e += _INV_FACT[3]
+    e *= t
+    e += _INV_FACT[4]
+    e *= t
+    e += 1.0
+    e *= t
+    e += 1.0
+    e *= e  # ^2
+    e *= e  # ^4
+    e *= e  # ^8
+    e *= e  # ^16
+    e *= e  # ^32
+    e *= e  # ^64
+    e *= e  # ^128
+    e *= e  # ^256
+    e *= e  # ^512
+    e *= e  # ^1024 = 2^_EXP_HALVINGS
     return e
-
-
-def _gaussian_parts(u):
-    """``(F(-u), F(u))`` of the standard Gaussian for ``0 <= u <= _Z_MAX``."""
-    tail = _gauss_lower_tail(u)
-    return tail, 1.0 - tail
 
 
 def _laplace_parts(u):
@@ -186,6 +197,7 @@ class _QuantizedContinuous:
         self.num_symbols = self.max_symbol - self.min_symbol + 1
         self._free = float((1 << self.precision) - self.num_symbols)  # 2^P - K, exact in a double
         self._total = 1 << self.precision
+        self._free_int = self._total - self.num_symbols
         # Whether the leaky floor (K of the 2^P slots) moves the symbols' slots enough for the
         # lookup's guess to correct for it (it costs one more approximate inverse CDF).
         self._leak_matters = self.num_symbols << 12 > self._total
@@ -307,12 +319,14 @@ class _QuantizedContinuous:
             raise ValueError(f"slot {slot} is outside 0 .. 2^{self.precision} - 1")
         if self._table is not None:
             return self._table_lookup(slot)
-        lo, hi = self.min_symbol, self.max_symbol
         # Bracket from the leaky floor alone: c(x) >= x - min and c(x) <= 2^P - K + x - min.
-        hi = min(hi, self.min_symbol + slot)
-        lo = max(lo, self.min_symbol + slot - int(self._free))
-        guess = self._guess(slot, loc, scale)
-        return _search(self._c, slot, lo, hi, guess, loc, scale)
+        hi = lo = self.min_symbol + slot
+        if hi > self.max_symbol:
+            hi = self.max_symbol
+        lo -= self._free_int
+        if lo < self.min_symbol:
+            lo = self.min_symbol
+        return _search(self._c, slot, lo, hi, self._guess(slot, loc, scale), loc, scale)
 
     def _guess(self, slot, loc, scale) -> int:
         # First ignore the leaky floor: F(x - 1/2) ~ slot / 2^P, so x ~ loc + scale F^-1(p) + 1/2.

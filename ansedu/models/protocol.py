@@ -169,6 +169,9 @@ def decoding_lookup(model, args, precision: int):
             one.check_params(*arrays)
         columns = [a.tolist() if a.ndim == 1 else a for a in arrays]
         lookup = one.lookup
+        if len(columns) == 2:  # (the common case of a location and a scale, without a generator)
+            first, second = columns
+            return len(first), None, lambda i, slot: lookup(slot, first[i], second[i])
         return len(columns[0]), None, lambda i, slot: lookup(slot, *(col[i] for col in columns))
     if len(args) > 1:
         raise DecodeError(f"decode takes the model and at most an amount of symbols; got {len(args)} "
