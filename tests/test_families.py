@@ -213,18 +213,25 @@ def test_golden_masses_worked_out_by_hand():
     assert CategoricalTable(8).masses([[1.0, 2.0, 1.0]]).tolist() == [[64, 127, 65]]
 
 
-@pytest.mark.parametrize("parts", [families._gaussian_parts, families._laplace_parts, families._logistic_parts])
+@pytest.mark.parametrize("tail", [families._gaussian_tail, families._laplace_tail, families._logistic_tail])
 @given(st.lists(st.floats(0.0, families._Z_MAX), min_size=2, max_size=50))
-def test_the_float_cdfs_are_monotone_in_floating_point(parts, us):
-    """Not only in exact arithmetic: evaluated in doubles, F(-u) never rises and F(u) never
-    falls as u grows, so a rounding error can never take a slot from the leaky floor."""
+def test_the_float_cdfs_are_monotone_in_floating_point(tail, us):
+    """Not only in exact arithmetic: evaluated in doubles, the tail F(-u) never rises as u grows
+    (and so c(x) never falls), so a rounding error can never take a slot from the leaky floor."""
     u = np.sort(np.array(us))
-    lower, upper = parts(u)
-    assert np.all(np.diff(lower) <= 0) and np.all(np.diff(upper) >= 0)
-    assert np.all(lower <= 0.5) and np.all(upper >= 0.5) and np.all(lower >= 0) and np.all(upper <= 1)
-    # the same values from Python floats, one by one
-    for i in range(u.size):
-        assert parts(float(u[i])) == (lower[i], upper[i])
+    values = tail(u)
+    assert np.all(np.diff(values) <= 0) and np.all(values <= 0.5) and np.all(values >= 0)
+    assert tail(0.0) == 0.5
+    for i in range(u.size):  # the same values from Python floats, one by one
+        assert tail(float(u[i])) == values[i]
+
+
+def test_the_upper_tail_is_not_rounded_away():
+    """Right of the mean the cumulative is computed from the upper tail F(-z), not from 1 - F(-z)
+    (which is exactly 1.0 in doubles once F(-z) < 2^-54): the masses are symmetric."""
+    for family in FAMILIES:
+        m = family(-60, 60, 0.0, 4.0, precision=12).masses()
+        assert m[1:-1].tolist() == m[1:-1][::-1].tolist()
 
 
 # -- bit identity ---------------------------------------------------------------------------

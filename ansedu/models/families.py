@@ -88,9 +88,9 @@ _SQRT_HALF = 0.7071067811865476  # the double nearest 1/sqrt(2): a constant, so 
 # augmented assignments, which update an array in place (fewer temporaries, faster) and rebind a
 # float: ``p *= t`` and ``p = p * t`` are the same rounded operation either way.
 
-def _gaussian_parts(u):
-    """``(F(-u), F(u))`` of the standard Gaussian for ``0 <= u <= _Z_MAX``, within 1.5e-7, and
-    monotone in floating point: ``F(-u) = erfc(t) / 2`` with ``t = u / sqrt(2)`` and
+def _gaussian_tail(u):
+    """``F(-u)`` of the standard Gaussian for ``0 <= u <= _Z_MAX``, within 1.5e-7, and
+    non-increasing in floating point: ``erfc(t) / 2`` with ``t = u / sqrt(2)`` and
     ``erfc(t) ~ (1 + a1 t + ... + a6 t^6)^-16``."""
     t = u * _SQRT_HALF
     p = t * _A6  # Horner: 1 + t (a1 + t (a2 + t (a3 + t (a4 + t (a5 + t a6)))))
@@ -109,8 +109,7 @@ def _gaussian_parts(u):
     p *= p  # ^4
     p *= p  # ^8
     p *= p  # ^16
-    tail = 0.5 / p
-    return tail, 1.0 - tail
+    return 0.5 / p
 
 
 _EXP_HALVINGS = 10  # exp(u) = exp(u / 2^10) ^ (2^10): ten squarings in _exp_pos
@@ -148,17 +147,14 @@ def _exp_pos(u):
     return e
 
 
-def _laplace_parts(u):
-    """``(F(-u), F(u))`` of the standard Laplace distribution: ``F(-u) = exp(-u) / 2``."""
-    tail = 0.5 / _exp_pos(u)
-    return tail, 1.0 - tail
+def _laplace_tail(u):
+    """``F(-u) = exp(-u) / 2`` of the standard Laplace distribution."""
+    return 0.5 / _exp_pos(u)
 
 
-def _logistic_parts(u):
-    """``(F(-u), F(u))`` of the standard logistic: ``1 / (1 + e^u)`` and ``1 / (1 + e^-u)``, both
-    monotone as written (``e^u >= 1`` grows with u)."""
-    e = _exp_pos(u)
-    return 1.0 / (1.0 + e), 1.0 / (1.0 + 1.0 / e)
+def _logistic_tail(u):
+    """``F(-u) = 1 / (1 + exp(u))`` of the standard logistic distribution."""
+    return 1.0 / (1.0 + _exp_pos(u))
 
 
 def _check_range(min_symbol, max_symbol, precision):
@@ -185,8 +181,8 @@ def _check_range(min_symbol, max_symbol, precision):
 class _QuantizedContinuous:
     """A continuous location-scale distribution quantized leakily to the integers ``min .. max``.
 
-    Subclasses give ``_parts(u) = (F(-u), F(u))`` for ``u >= 0`` (the standardized CDF, in the
-    deterministic arithmetic above),
+    Subclasses give ``_tail(u) = F(-u)`` for ``u >= 0`` (the standardized CDF of a symmetric
+    distribution, in the deterministic arithmetic above),
     ``_inverse_guess(p)`` (its approximate inverse, any floating point) and the parameter names.
     """
 
@@ -267,8 +263,11 @@ class _QuantizedContinuous:
     # -- the quantized CDF: one function for arrays and scalars ---------------------------
 
     # The two functions below are the scalar and the array spelling of the same formula; the
-    # arithmetic in them that can round (``_parts``, the standardization, the product) is the same
-    # code or the same single operation, and the rest (abs, min, select, floor) is exact.
+    # arithmetic in them that can round (``_tail``, the standardization, the product) is the same
+    # code or the same single operation, and the rest (abs, min, select, floor, ceil) is exact.
+    # The distributions are symmetric, F(z) = 1 - F(-z), and right of the location
+    # floor(F(z) (2^P - K)) is computed as (2^P - K) - ceil(F(-z) (2^P - K)): the same number in
+    # exact arithmetic, but without rounding 1 - F(-z) (which would lose the upper tail).
 
     def _c(self, x, loc, scale) -> int:
         """``c(x)`` for one symbol ``min <= x <= max + 1`` (Python int and floats): the decoder's path."""
@@ -277,18 +276,24 @@ class _QuantizedContinuous:
         if x > self.max_symbol:
             return self._total
         z = (x - 0.5 - loc) / scale
-        u = abs(z)
-        if u > _Z_MAX:
-            u = _Z_MAX
-        lower, upper = self._parts(u)
-        return math.floor((lower if z < 0.0 else upper) * self._free) + (x - self.min_symbol)
+        if z < 0.0:
+            u = -z
+            if u > _Z_MAX:
+                u = _Z_MAX
+            return math.floor(self._tail(u) * self._free) + (x - self.min_symbol)
+        if z > _Z_MAX:
+            z = _Z_MAX
+        return self._free_int - math.ceil(self._tail(z) * self._free) + (x - self.min_symbol)
 
     def _c_array(self, x, loc, scale):
         """``c(x)`` for arrays of ``min < x <= max`` (floats): the vectorized encoder's path."""
         z = (x - 0.5 - loc) / scale
-        u = np.minimum(np.abs(z), _Z_MAX)
-        lower, upper = self._parts(u)
-        return np.floor(np.where(z < 0.0, lower, upper) * self._free) + (x - self.min_symbol)
+        scaled_tail = self._tail(np.minimum(np.abs(z), _Z_MAX))
+        scaled_tail *= self._free
+        below = np.floor(scaled_tail)
+        above = np.ceil(scaled_tail)
+        np.subtract(self._free, above, out=above)
+        return np.where(z < 0.0, below, above) + (x - self.min_symbol)
 
     # -- the model protocol -----------------------------------------------------------------
 
@@ -489,7 +494,7 @@ class QuantizedGaussian(_QuantizedContinuous):
     def __init__(self, min_symbol, max_symbol, mean=None, std=None, precision=24):
         super().__init__(min_symbol, max_symbol, mean, std, precision)
 
-    _parts = staticmethod(_gaussian_parts)
+    _tail = staticmethod(_gaussian_tail)
 
     @staticmethod
     def _inverse_guess(p):
@@ -502,7 +507,7 @@ class QuantizedLaplace(_QuantizedContinuous):
     """A Laplace distribution (density ``exp(-|x - loc| / scale) / (2 scale)``), quantized leakily
     to ``min_symbol .. max_symbol``; a family unless ``loc`` and ``scale`` are given."""
 
-    _parts = staticmethod(_laplace_parts)
+    _tail = staticmethod(_laplace_tail)
 
     @staticmethod
     def _inverse_guess(p):
@@ -515,7 +520,7 @@ class QuantizedLogistic(_QuantizedContinuous):
     """A logistic distribution (CDF ``1 / (1 + exp(-(x - loc) / scale))``), quantized leakily to
     ``min_symbol .. max_symbol``; a family unless ``loc`` and ``scale`` are given."""
 
-    _parts = staticmethod(_logistic_parts)
+    _tail = staticmethod(_logistic_tail)
 
     @staticmethod
     def _inverse_guess(p):
