@@ -206,6 +206,8 @@ class _QuantizedContinuous:
             self.num_params = 0
             self.params = self._check_scalar_params(loc, scale)
         self._table = None
+        if self.num_params == 0:
+            self.cdf_table()  # a fixed model of up to 2^16 symbols keeps its table: like a Categorical
 
     # -- parameters -----------------------------------------------------------------------
 
@@ -615,8 +617,9 @@ class CategoricalTable:
     def check_params(self, table):
         """Raise :class:`ModelError` for a bad table (called by the protocol before decoding)."""
         t = self._check_table(table)
-        if t.shape[0] and not np.all(t[:, :].sum(axis=1) > 0):
-            raise ModelError(f"row {int(np.argmin(t.sum(axis=1) > 0))} of the probability table is all zeros")
+        zero = np.flatnonzero(~np.any(t > 0, axis=1))
+        if zero.size:
+            raise ModelError(f"row {zero[0]} of the probability table is all zeros")
 
     def masses(self, table) -> np.ndarray:
         """The integer masses of every row, shape ``(n, alphabet)``."""
