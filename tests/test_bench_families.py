@@ -34,9 +34,10 @@ def test_the_part_measures_both_coders_on_a_small_message():
         assert row["overhead_percent"] == pytest.approx(100 * (row["bits"] / info - 1))
         assert row["encode_ns_per_symbol"] > 0 and row["decode_ns_per_symbol"] > 0
     assert results["model_intervals_ns_per_symbol"] > 0
+    assert results["fixed_categorical_encode_ns_per_symbol"] > 0 and results["family_over_fixed_decode"] > 0
     text = _families.table(results)
     assert "Round trips verified for both" in text and "3,000 symbols" in text
-    assert "percentage points" in text
+    assert "percentage points" in text and "one fixed Categorical" in text
 
 
 def test_the_models_section_prints_the_part_as_json(capsys, monkeypatch):
