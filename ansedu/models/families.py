@@ -333,7 +333,19 @@ class _QuantizedContinuous:
         lo -= self._free_int
         if lo < self.min_symbol:
             lo = self.min_symbol
-        return _search(self._c, slot, lo, hi, self._guess(slot, loc, scale), loc, scale)
+        if self._leak_matters:
+            guess = self._guess(slot, loc, scale)
+        else:  # (the common case, inlined: it is most of the decoder's time)
+            g = loc + scale * self._inverse_guess((slot + 0.5) / self._total) + 0.5
+            guess = math.floor(g) if -2.0**52 < g < 2.0**52 else (self.min_symbol if g < 0 else self.max_symbol)
+        if lo <= guess < hi:  # check the guess: two evaluations of c when it is right
+            c = self._c
+            cx = c(guess, loc, scale)
+            if cx <= slot:
+                cx1 = c(guess + 1, loc, scale)
+                if slot < cx1:
+                    return guess, cx, cx1 - cx
+        return _search(self._c, slot, lo, hi, guess, loc, scale)
 
     def _guess(self, slot, loc, scale) -> int:
         # First ignore the leaky floor: F(x - 1/2) ~ slot / 2^P, so x ~ loc + scale F^-1(p) + 1/2.
