@@ -26,14 +26,16 @@ non-decreasing, ``c`` increases by at least one per symbol: every mass is at lea
 **Bit-identical masses.** Encoder and decoder must compute exactly the same ``c(x)``, even on
 different machines, or decoding turns into garbage (chapter 8 shows it). ``numpy.exp`` and
 ``math.exp`` may differ in the last bit (SIMD implementations, other libm versions), so ``F``
-is evaluated here with correctly rounded IEEE operations only (``+ - * /``, comparisons and
-``floor``), in ONE function that runs unchanged on numpy arrays (the vectorized encoder) and on
+is evaluated here with correctly rounded IEEE operations only (``+ - * /``, comparisons,
+``floor`` and ``ceil``), in ONE function that runs unchanged on numpy arrays (the vectorized encoder) and on
 Python floats (the per-symbol decoder). IEEE 754 fixes the result of each such operation to the
 last bit, so the same inputs give the same masses everywhere. The functions are also monotone
 *in floating point*, not only in exact arithmetic: they are compositions of monotone rounded
 operations (Horner polynomials with positive coefficients in a non-negative variable, squaring
 of non-negative numbers, division of a positive constant), so the leaky floor can never be broken
-by a rounding error.
+by a rounding error. Only the lower tail ``F(-u)`` is ever computed: right of the location the
+(symmetric) distributions use ``floor(F(z) M) = M - ceil(F(-z) M)``, which keeps the upper tail
+that ``1 - F(-z)`` would round away.
 
 - Gaussian: ``erfc(t) ~ 1 / (1 + a1 t + ... + a6 t^6)^16`` (Abramowitz and Stegun 7.1.28,
   absolute error below ``3e-7``; all ``a_i > 0``), so ``F`` is within ``1.5e-7`` of the exact CDF.
@@ -174,7 +176,7 @@ def _check_range(min_symbol, max_symbol, precision):
                          f"has only 2^{precision} = {1 << precision} slots: every symbol needs one; "
                          "raise the precision or shrink the range")
     if max(abs(min_symbol), abs(max_symbol)) > 2**50:
-        raise ModelError("min_symbol and max_symbol must lie within +-2^50 (they are computed with in doubles)")
+        raise ModelError("min_symbol and max_symbol must lie within +-2^50 (the cumulatives are computed in doubles)")
     return min_symbol, max_symbol, precision
 
 
