@@ -21,6 +21,7 @@ from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, Mode
                      SymbolError, WordTypeError)
 from .information import cross_entropy, entropy, information_content, kl_divergence
 from .models import Bernoulli, Categorical, EntropyModel, Uniform, quantize_probabilities
+from .models import CategoricalTable, QuantizedGaussian, QuantizedLaplace, QuantizedLogistic
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
 
 __version__ = "0.1.0"
@@ -34,3 +35,4 @@ __all__ = [
     "InvariantError",
 ]
 __all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder", "JumpTable", "encode_with_checkpoints"]
+__all__ += ["QuantizedGaussian", "QuantizedLaplace", "QuantizedLogistic", "CategoricalTable"]

@@ -14,6 +14,12 @@ ansedu (stack or queue) talks to a model through exactly these members:
   (``num_params = k > 0``, for example a quantized Gaussian with a mean and a scale
   per symbol) is given ``k`` parameter arrays with one entry per symbol, and
   ``interval`` and ``lookup`` receive the ``k`` numbers of the symbol at hand;
+- ``param_ndims`` (optional, default all 1): a family whose parameter is a row per symbol
+  (a probability table of shape ``(n, alphabet)``) says so with a 2 at that position;
+  its ``lookup`` then receives the symbol's row (a 1-d numpy array);
+- ``check_params(*param_arrays)`` (optional): a family's check of all its parameters at once
+  (finite numbers, positive scales, ...), called before anything is decoded, so that a bad
+  parameter far into the message raises before the coder changes;
 - ``intervals(symbols, *param_arrays) -> (c, m)`` (optional): all intervals of a
   message at once, as integer arrays, checked like ``interval``. Coders use it when
   it exists, so that encoding does not call Python per symbol for the model.
@@ -87,19 +93,20 @@ def _param_arrays(model, params, n=None):
         raise ModelError(f"{type(model).__name__} takes {k} parameter array(s), one entry per symbol; "
                          f"got {len(params)}")
     arrays = []
+    ndims = tuple(getattr(model, "param_ndims", ())) or (1,) * k
     for j, p in enumerate(params):
         try:
             a = np.asarray(p, dtype=float)
         except (TypeError, ValueError) as exc:
             raise ModelError(f"parameter array {j} of {type(model).__name__} must hold numbers: {exc}") from None
-        if a.ndim != 1:
-            raise ModelError(f"parameter array {j} must be 1-d, one entry per symbol; got shape {a.shape}")
-        if n is not None and a.size != n:
-            raise ModelError(f"parameter array {j} has {a.size} entries but there are {n} symbols: "
+        if a.ndim != ndims[j]:
+            raise ModelError(f"parameter array {j} must be {ndims[j]}-d, one entry per symbol; got shape {a.shape}")
+        if n is not None and len(a) != n:
+            raise ModelError(f"parameter array {j} has {len(a)} entries but there are {n} symbols: "
                              "give one entry per symbol")
-        n = a.size if n is None else n
-        if a.size != n:
-            raise ModelError(f"the parameter arrays have different lengths ({arrays[0].size} and {a.size})")
+        n = len(a) if n is None else n
+        if len(a) != n:
+            raise ModelError(f"the parameter arrays have different lengths ({len(arrays[0])} and {len(a)})")
         arrays.append(a)
     return arrays
 
@@ -157,8 +164,14 @@ def decoding_lookup(model, args, precision: int):
     """
     one, models = _models_of(model, precision)
     if one is not None and num_params(one):
-        columns = [a.tolist() for a in _param_arrays(one, args)]
+        arrays = _param_arrays(one, args)
+        if callable(getattr(one, "check_params", None)):
+            one.check_params(*arrays)
+        columns = [a.tolist() if a.ndim == 1 else a for a in arrays]
         lookup = one.lookup
+        if len(columns) == 2:  # (the common case of a location and a scale, without a generator)
+            first, second = columns
+            return len(first), None, lambda i, slot: lookup(slot, first[i], second[i])
         return len(columns[0]), None, lambda i, slot: lookup(slot, *(col[i] for col in columns))
     if len(args) > 1:
         raise DecodeError(f"decode takes the model and at most an amount of symbols; got {len(args)} "
