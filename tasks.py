@@ -140,7 +140,9 @@ INSTRUCTOR_ONLY = (
     ".nbgrader/*", ".nbgrader.log",
 )
 # Text that only an nbgrader source holds: a student edition that contains it is not exported.
-SOURCE_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+# (Put together here so that this file, which is exported, does not hold the markers itself.)
+SOURCE_MARKERS = tuple(f"{edge} {what}" for edge in ("BEGIN", "END")
+                       for what in ("SOLUTION", "HIDDEN TESTS"))
 STUDENT_EDITION_NOTE = """\
 > **Student edition.** This is the student edition of ansedu: the book, the library, the problem
 > sets and their visible tests. The instructors' files (solutions, hidden tests, answer keys and
