@@ -169,7 +169,7 @@ def export_student_edition(dest: Path, root: Path = ROOT) -> list[str]:
     import io
     import tarfile
 
-    dest = Path(dest).absolute()
+    dest, root = Path(dest).resolve(), Path(root).resolve()
     if git(root, "rev-parse", "--verify", "HEAD").returncode != 0:
         raise SystemExit(f"{root} is not a git repository with a commit: the student edition is "
                          "exported from the last commit")
@@ -220,7 +220,7 @@ def student_edition(args: list[str]) -> int:
     if git(ROOT, "status", "--porcelain", "--untracked-files=no", text=True).stdout.strip():
         print("Note: the repository has uncommitted changes; the student edition holds the last "
               "commit only.")
-    dest = Path(args[0]).absolute()
+    dest = Path(args[0]).resolve()
     left_out = export_student_edition(dest)
     print(f"The student edition is in {dest} (a git repository with one commit on branch main).")
     print(f"Left out ({len(left_out)} instructor-only files):")

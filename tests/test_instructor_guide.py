@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -215,7 +216,9 @@ def test_instructor_guide_workflow(tmp_path):
             state["feedback_before"] = {p: p.read_text() for p in feedback_dir.rglob("*.html")}
 
         cwd = course if role == "instructor" else homes[role]
+        t0 = time.perf_counter()
         result = run(["bash", "-euo", "pipefail", "-c", body], cwd, homes[role], role)
+        print(f"{time.perf_counter() - t0:5.1f} s  {role}: {' | '.join(body.splitlines()[1:])[:110]}")
         log = f"$ {body}\n{result.stdout}\n{result.stderr}"
         assert result.returncode == 0, f"this block of {GUIDE.name} failed (exit {result.returncode}):\n{log[-8000:]}"
         ran.append(body)
