@@ -216,7 +216,7 @@ def test_instructor_guide_workflow(tmp_path):
                          homes["instructor"], "instructor")
             assert result.returncode == 0, result.stderr
         if role == HUB_STUDENT and "fetch_feedback" in body:
-            state["feedback_before"] = {p: p.read_text() for p in feedback_dir.rglob("*.html")}
+            state.setdefault("feedback_before", {p: p.read_text() for p in feedback_dir.rglob("*.html")})
 
         cwd = course if role == "instructor" else homes[role]
         t0 = time.perf_counter()
