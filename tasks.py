@@ -145,9 +145,9 @@ SOURCE_MARKERS = tuple(f"{edge} {what}" for edge in ("BEGIN", "END")
                        for what in ("SOLUTION", "HIDDEN TESTS"))
 STUDENT_EDITION_NOTE = """\
 > **Student edition.** This is the student edition of ansedu: the book, the library, the problem
-> sets and their visible tests. The instructors' files (solutions, hidden tests, answer keys and
-> the tests that grade them) are not part of it, so the commands and folders of the sections
-> below that concern them do not apply here.
+> sets and their visible tests. The instructors' files (solutions, hidden tests, answer keys, the
+> tests that grade them, and CONTRIBUTING.md, which describes them) are not part of it, so what
+> the sections below say about them does not apply here.
 
 """
 
