@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-The course's commands; the first two set themselves up on a fresh machine.
+"""The course's commands; the first two set themselves up on a fresh machine.
 
     python3 tasks.py book    build the book into _build/html
     python3 tasks.py test    run every test (library, book, problem sets, browser)
