@@ -63,6 +63,7 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOT
 EXPLAINED_WARNINGS = [
     (r"Removing existing assignment", "Removing existing assignment"),
     (r"Attribute 'checksum' for cell \S+ has changed", "Attribute 'checksum' for cell"),
+    (r"Attribute 'points' for cell \S+ has changed", "Attribute 'points' for cell"),
     (r"SAWarning: Object of type <\w+> not in session", "SAWarning"),
     (r"Kernel is running over TCP without encryption", "Kernel is running over TCP without encryption"),
     (r"is [0-9.]+ seconds late", "seconds late"),
