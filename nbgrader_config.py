@@ -59,3 +59,11 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# nbconvert's HTML exporter sets display_data_priority for every preprocessor, and nbgrader's
+# NbGraderPreprocessor (the base of ClearHiddenTests) declares that option as not configurable,
+# so generate_feedback warned "Config option `display_data_priority` not recognized by
+# `ClearHiddenTests`". Accepting it silences the warning and changes nothing else.
+from nbgrader.preprocessors.base import NbGraderPreprocessor  # noqa: E402
+
+NbGraderPreprocessor.class_traits()["display_data_priority"].tag(config=True)

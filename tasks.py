@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The course's two commands; each sets itself up on a fresh machine.
+"""The course's commands; the first two set themselves up on a fresh machine.
 
     python3 tasks.py book    build the book into _build/html
     python3 tasks.py test    run every test (library, book, problem sets, browser)
@@ -7,6 +7,14 @@
 Both create a virtual environment in .venv with the exact versions pinned in
 requirements.lock (re-created whenever that file or pyproject.toml changes) and
 install the ansedu package into it in editable mode.
+
+For instructors (standard library only, no .venv needed; book: Instructor guide):
+
+    python3 tasks.py student-edition DEST    export the last commit without the
+        instructor-only files (solutions, their tests, roster, grades) into the new
+        folder DEST, as a git repository ready to push
+    python3 tasks.py check-permissions [COURSE]    list what others on this machine
+        could read or change in the course directory (default: this one)
 """
 
 from __future__ import annotations
@@ -111,10 +119,187 @@ def test() -> None:
     run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests")
 
 
+# --------------------------------------------------------------------------------------------
+# Instructor commands: standard library only, so that they run without .venv (book: Instructor
+# guide, "Keep the solutions private").
+# --------------------------------------------------------------------------------------------
+
+# Never part of the student edition (fnmatch patterns on paths relative to the repository root;
+# "*" also matches "/"). Besides what git ignores anyway, they cover files forced into git.
+INSTRUCTOR_ONLY = (
+    "solutions/*",                     # nbgrader sources: solutions, hidden tests, answer keys
+    "*answer_key*",                    # an answer key anywhere else (e.g. a generated copy)
+    "tests/problem_set_cases/*",       # near-solutions, each with one typical mistake
+    "tests/test_problem_sets.py",      # grades the sources; holds hidden-test examples
+    "tests/test_instructor_guide.py",  # runs the instructor guide on the sources
+    "CONTRIBUTING.md",                 # how solutions and hidden tests are written
+    "*students*.csv",                  # the roster: names and e-mail addresses
+    "*grades*.csv",                    # exported grades
+    "*gradebook.db*",
+    "submitted/*", "autograded/*", "feedback/*", "downloaded/*", "release/*", "exchange/*",
+    ".nbgrader/*", ".nbgrader.log",
+)
+# Text that only an nbgrader source holds: a student edition that contains it is not exported.
+# (Put together here so that this file, which is exported, does not hold the markers itself.)
+SOURCE_MARKERS = tuple(f"{edge} {what}" for edge in ("BEGIN", "END")
+                       for what in ("SOLUTION", "HIDDEN TESTS"))
+STUDENT_EDITION_NOTE = """\
+> **Student edition.** This is the student edition of ansedu: the book, the library, the problem
+> sets and their visible tests. The instructors' files (solutions, hidden tests, answer keys, the
+> tests that grade them, and CONTRIBUTING.md, which describes them) are not part of it, so what
+> the sections below say about them does not apply here.
+
+"""
+
+
+def is_instructor_only(path: str) -> bool:
+    from fnmatch import fnmatchcase
+    return any(fnmatchcase(path, pattern) for pattern in INSTRUCTOR_ONLY)
+
+
+def git(root: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, **kwargs)
+
+
+def export_student_edition(dest: Path, root: Path = ROOT) -> list[str]:
+    """Write the last commit of `root` minus INSTRUCTOR_ONLY into the new folder `dest`, as a git
+    repository with one commit; return the paths left out. Raises SystemExit with a message on
+    bad input (nothing is written then) or when the export would hold a source marker (the
+    export is removed again)."""
+    import io
+    import tarfile
+
+    dest, root = Path(dest).resolve(), Path(root).resolve()
+    if git(root, "rev-parse", "--verify", "HEAD").returncode != 0:
+        raise SystemExit(f"{root} is not a git repository with a commit: the student edition is "
+                         "exported from the last commit")
+    if dest == root or root in dest.parents:
+        raise SystemExit(f"{dest} is inside the repository {root}: choose a folder outside it")
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise SystemExit(f"{dest} already exists and is not an empty folder: the student edition "
+                         "goes into a new folder (remove the old export first)")
+    archive = git(root, "archive", "--format=tar", "HEAD", check=True).stdout
+    left_out, written = [], []
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            for member in tar.getmembers():
+                if member.isdir() or member.name == "pax_global_header":
+                    continue
+                if is_instructor_only(member.name):
+                    left_out.append(member.name)
+                    continue
+                tar.extract(member, dest, filter="data")
+                written.append(member.name)
+        readme = dest / "README.md"
+        if readme.exists():
+            readme.write_text(STUDENT_EDITION_NOTE + readme.read_text())
+        leaks = [f"{name}: {marker}" for name in written
+                 for marker in SOURCE_MARKERS
+                 if marker.encode() in (dest / name).read_bytes()]
+        if leaks:
+            raise SystemExit("The student edition would contain nbgrader source markers (solutions "
+                             "or hidden tests); nothing was exported. Move these files to an "
+                             "instructor-only place (solutions/) or add them to INSTRUCTOR_ONLY "
+                             "in tasks.py:\n  " + "\n  ".join(leaks))
+        head = git(root, "rev-parse", "--short", "HEAD", text=True).stdout.strip()
+        identity = [] if git(root, "config", "user.email").returncode == 0 else [
+            "-c", "user.name=ansedu student edition", "-c", "user.email=student-edition@invalid"]
+        for args in (["init", "--quiet", "--initial-branch=main"], ["add", "--all"],
+                     [*identity, "commit", "--quiet", "-m", f"ansedu student edition (from {head})"]):
+            git(dest, *args, check=True)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return left_out
+
+
+def student_edition(args: list[str]) -> int:
+    if len(args) != 1:
+        sys.exit("usage: python3 tasks.py student-edition DEST   (DEST: a new folder)")
+    if git(ROOT, "status", "--porcelain", "--untracked-files=no", text=True).stdout.strip():
+        print("Note: the repository has uncommitted changes; the student edition holds the last "
+              "commit only.")
+    dest = Path(args[0]).resolve()
+    left_out = export_student_edition(dest)
+    print(f"The student edition is in {dest} (a git repository with one commit on branch main).")
+    print(f"Left out ({len(left_out)} instructor-only files):")
+    for name in left_out:
+        print(f"  {name}")
+    print("Publish it, for example:\n"
+          f"  cd {dest} && git remote add origin <address> && git push -u origin main")
+    return 0
+
+
+# What others may never read or change in a course directory: the course folder itself and
+# these (recursively; fnmatch patterns relative to it).
+PRIVATE_IN_COURSE = ("solutions", "gradebook.db*", "*grades*.csv", "*students*.csv", "submitted",
+                     "autograded", "feedback", "downloaded", ".nbgrader", ".nbgrader.log")
+
+
+def permission_problems(course: Path) -> list[str]:
+    """Everything in `course` that users other than its owner could read, change or enter: the
+    folder itself and PRIVATE_IN_COURSE, with group or other permission bits set."""
+    import stat
+
+    def problem(path: Path) -> str | None:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode) or not mode & 0o077:
+            return None
+        who = []
+        for shift, name in ((3, "its group"), (0, "everyone")):
+            bits = (mode >> shift) & 0o7
+            what = [w for w, b in (("read", 4), ("write", 2), ("enter" if path.is_dir() else "run", 1))
+                    if bits & b]
+            if what:
+                who.append(f"{name} may {'/'.join(what)}")
+        kind = "folder" if path.is_dir() else "file"
+        return f"{path} ({kind}, {stat.filemode(mode)}): {', '.join(who)}"
+
+    course = Path(course).absolute()
+    if not course.is_dir():
+        raise SystemExit(f"{course} is not a folder")
+    found = [problem(course)]
+    for child in sorted(course.iterdir()):
+        if any(Path(child.name).match(pattern) for pattern in PRIVATE_IN_COURSE):
+            found.append(problem(child))
+            if child.is_dir() and not child.is_symlink():
+                found += [problem(p) for p in sorted(child.rglob("*"))]
+    return [f for f in found if f]
+
+
+def check_permissions(args: list[str]) -> int:
+    if len(args) > 1:
+        sys.exit("usage: python3 tasks.py check-permissions [COURSE]   (default: this folder)")
+    course = Path(args[0] if args else ROOT).absolute()
+    problems = permission_problems(course)
+    umask = os.umask(0)
+    os.umask(umask)
+    if umask & 0o077 != 0o077:
+        print(f"Note: your umask is {umask:03o}, so files you create are readable by others "
+              "unless they are in a private folder; `umask 077` (in ~/.bashrc) makes them private.")
+    if not problems:
+        print(f"OK: nobody but the owner can read, change or enter {course} and the private "
+              f"files in it ({', '.join(PRIVATE_IN_COURSE)}).")
+        return 0
+    print(f"Others can reach {len(problems)} private item(s) of the course directory {course}:")
+    for line in problems[:50]:
+        print(f"  {line}")
+    if len(problems) > 50:
+        print(f"  ... and {len(problems) - 50} more")
+    print(f"Fix: chmod -R go-rwx {course}")
+    return 1
+
+
+INSTRUCTOR_COMMANDS = {"student-edition": student_edition, "check-permissions": check_permissions}
+
+
 COMMANDS = {"book": build_book, "test": test}
 
 
 def main(argv: list[str]) -> None:
+    if argv and argv[0] in INSTRUCTOR_COMMANDS:
+        sys.exit(INSTRUCTOR_COMMANDS[argv[0]](argv[1:]))
     if len(argv) != 1 or argv[0] not in COMMANDS:
         sys.exit(__doc__)
     ensure_venv()

@@ -13,8 +13,7 @@ from the repository's, with its own gradebook, exchange and a short cell timeout
    replaced by ``pass``) gets the original tests back and scores zero.
 
 Scores are read from the gradebook (nbgrader.api.Gradebook), never from exit codes.
-``test_instructor_guide_workflow`` runs the shell blocks of book/instructor_guide.md in order.
-The harness checks itself on a small scratch assignment (``test_harness_on_scratch_assignment``),
+(The instructor guide's commands are run by tests/test_instructor_guide.py.) The harness checks itself on a small scratch assignment (``test_harness_on_scratch_assignment``),
 so it is exercised even before a problem set exists. All these jobs run two at a time in one
 fixture; ``-k`` selects which of them run. The format of the typical mistakes is in the
 docstring of tests/problem_set_cases/__init__.py.
@@ -22,7 +21,6 @@ docstring of tests/problem_set_cases/__init__.py.
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import json
 import os
@@ -43,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 RELEASED = ROOT / "problem_sets"
 CASES = Path(__file__).resolve().parent / "problem_set_cases"
-GUIDE = ROOT / "book" / "instructor_guide.md"
 BIN = Path(sys.executable).parent  # the virtual environment's bin/, with nbgrader and alembic
 
 # Cell timeout in the temporary courses: long enough for every cell of a correct solution on a
@@ -421,14 +418,12 @@ PROBLEM_SETS = find_problem_sets()
 SCRATCH = "scratch"  # the harness's own stand-in assignment, graded with the others
 
 
-GUIDE_JOB = "instructor guide"
-
 
 @pytest.fixture(scope="module")
 def all_graded(request, tmp_path_factory) -> dict[str, object]:
-    """Grade the selected problem sets and the scratch assignment, and run the instructor
-    guide, two at a time (nbgrader runs in subprocesses, and the never-ending student mostly
-    waits). A failure is kept and raised by the tests of that job only."""
+    """Grade the selected problem sets and the scratch assignment, two at a time (nbgrader runs
+    in subprocesses, and the never-ending student mostly waits). A failure is kept and raised by
+    the tests of that job only."""
     from concurrent.futures import ThreadPoolExecutor
 
     selected = set()
@@ -438,8 +433,6 @@ def all_graded(request, tmp_path_factory) -> dict[str, object]:
             selected.add(callspec.params["graded"])
         elif item.name == "test_harness_on_scratch_assignment":
             selected.add(SCRATCH)
-        elif item.name == "test_instructor_guide_workflow":
-            selected.add(GUIDE_JOB)
 
     def scratch(tmp: Path) -> Graded:
         # without the never-ending student: the real problem sets cover it
@@ -447,7 +440,7 @@ def all_graded(request, tmp_path_factory) -> dict[str, object]:
         return grade_batch(tmp / "run", tmp / "sources", SCRATCH,
                            mistakes_loader=lambda a: SCRATCH_MISTAKES, with_loop=False)
 
-    jobs = {GUIDE_JOB: run_guide_workflow, SCRATCH: scratch}
+    jobs = {SCRATCH: scratch}
     jobs.update({name: (lambda tmp, name=name: grade_batch(tmp, SOLUTIONS, name)) for name in PROBLEM_SETS})
     jobs = {name: f for name, f in jobs.items() if name in selected}
 
@@ -593,93 +586,3 @@ def test_harness_on_scratch_assignment(all_graded, tmp_path):
     with pytest.raises(AssertionError, match="partial marks"):
         check_mistake(harmless, {"name": "harmless", "cells": {}, "message": "x"})
 
-
-# --------------------------------------------------------------------------------------------
-# The instructor guide's commands, as written
-# --------------------------------------------------------------------------------------------
-
-FENCE = re.compile(r"^(`{3,})(\S*)[ \t]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
-GUIDE_ASSIGNMENT = "ps1_information_huffman"
-
-
-def guide_blocks(text: str) -> list[tuple[str, str]]:
-    """(language, body) of every fenced block of the page, in order."""
-    return [(m.group(2), m.group(3)) for m in FENCE.finditer(text)]
-
-
-def test_instructor_guide_workflow(all_graded):
-    """The instructor guide's commands work as written (run_guide_workflow)."""
-    graded_or_raise(all_graded, GUIDE_JOB)
-
-
-def run_guide_workflow(tmp_path: Path) -> None:
-    """Run the instructor guide's shell blocks in order: `# instructor` blocks in a temporary
-    course directory, `# student` blocks in a student's home folder, both sharing a temporary
-    exchange through the site-wide config snippet of the guide. The student solves the problem
-    set between fetching and submitting; at the end the export must show full marks and the
-    student must have the feedback."""
-    blocks = guide_blocks(GUIDE.read_text())
-    shell = [(body.splitlines()[0].lower(), body) for lang, body in blocks if lang in ("bash", "console")]
-    assert shell, f"{GUIDE} has no ```bash blocks"
-    for first, body in shell:
-        assert first.startswith(("# instructor", "# student")), (
-            f"every ```bash block of {GUIDE.name} starts with `# instructor` or `# student` "
-            f"(which account runs it); this one starts with {first!r}")
-    site = [body for lang, body in blocks if lang == "python" and "c.Exchange.root" in body]
-    assert len(site) == 1, f"{GUIDE.name} needs one ```python block that sets c.Exchange.root"
-
-    # The course directory: a clone of the repository (config, the problem set's source and
-    # student version). Before PS1 exists, a scratch assignment of the same name stands in.
-    exchange = tmp_path / "exchange"
-    exchange.mkdir()
-    exchange.chmod(0o777)
-    if (SOLUTIONS / GUIDE_ASSIGNMENT).is_dir():
-        sources = SOLUTIONS
-    else:
-        sources = tmp_path / "sources"
-        write_scratch_assignment(sources, GUIDE_ASSIGNMENT)
-    course = make_course(tmp_path, sources, [GUIDE_ASSIGNMENT])
-    if (RELEASED / GUIDE_ASSIGNMENT).is_dir():
-        shutil.copytree(RELEASED / GUIDE_ASSIGNMENT, course / "problem_sets" / GUIDE_ASSIGNMENT)
-
-    # The site-wide config of the guide, with the exchange moved to the temporary one, acts
-    # as each account's ~/.jupyter/nbgrader_config.py.
-    site_config = re.sub(r"(c\.Exchange\.root\s*=\s*)(['\"]).*?\2", lambda m: f"{m.group(1)}{str(exchange)!r}",
-                         site[0])
-    homes = {"instructor": tmp_path / "instructor_home", "student": tmp_path / "student_home"}
-    for home in homes.values():
-        (home / ".jupyter").mkdir(parents=True)
-        (home / ".jupyter" / "nbgrader_config.py").write_text(site_config)
-
-    ran = []
-    for first, body in shell:
-        role = "instructor" if first.startswith("# instructor") else "student"
-        cwd = course if role == "instructor" else homes["student"]
-        result = run(["bash", "-euo", "pipefail", "-c", body], cwd=cwd, home=homes[role])
-        assert result.returncode == 0, (
-            f"this block of {GUIDE.name} failed (exit {result.returncode}):\n{body}\n"
-            + explain(result, tmp_path / f"block{len(ran)}.log"))
-        ran.append(body)
-        fetched = homes["student"] / GUIDE_ASSIGNMENT
-        if role == "student" and "fetch_assignment" in body:
-            # the student works: every answer cell filled in
-            assert fetched.is_dir(), f"fetch_assignment did not create {fetched}"
-            for name, nb in solved_notebooks(course / "solutions" / GUIDE_ASSIGNMENT, fetched).items():
-                nbformat.write(nb, fetched / name)
-
-    text = "\n".join(ran)
-    for command in ("generate_assignment", "release_assignment", "fetch_assignment", "submit",
-                    "collect", "autograde", "generate_feedback", "export", "release_feedback",
-                    "fetch_feedback"):
-        assert f"nbgrader {command}" in text, f"the guide never runs `nbgrader {command}`"
-
-    grades = list(csv.DictReader((course / "grades.csv").open()))
-    rows = [r for r in grades if r["assignment"] == GUIDE_ASSIGNMENT]
-    assert len(rows) == 1, f"grades.csv: {grades}"
-    assert float(rows[0]["score"]) == float(rows[0]["max_score"]) > 0, f"grades.csv: {rows[0]}"
-    feedback = list((homes["student"] / GUIDE_ASSIGNMENT / "feedback").rglob("*.html"))
-    assert feedback, "the student did not receive feedback (no .html after fetch_feedback)"
-    for page in feedback:
-        assert "HIDDEN TESTS" not in page.read_text(), (
-            f"{page.name} shows the hidden tests' code: GenerateFeedback must run ClearHiddenTests "
-            "(nbgrader_config.py)")
