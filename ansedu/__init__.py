@@ -18,6 +18,8 @@ from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, Mode
                      SymbolError, WordTypeError)
 from .information import cross_entropy, entropy, information_content, kl_divergence
 from .models import Categorical, EntropyModel, Uniform, quantize_probabilities
+from .models import AdaptiveCategorical, ContextModel, decode_adaptive, encode_adaptive
+from .data import load_text
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
 
 __version__ = "0.1.0"
@@ -30,3 +32,4 @@ __all__ = [
     "AnseduError", "ModelError", "SymbolError", "DecodeError", "ConfigError", "WordTypeError",
     "InvariantError",
 ]
+__all__ += ["AdaptiveCategorical", "ContextModel", "encode_adaptive", "decode_adaptive", "load_text"]
