@@ -303,7 +303,11 @@ def information_content(model, data) -> float:
     return float(len(masses) * model.precision - np.log2(np.asarray(masses, dtype=float)).sum())
 
 
-def _check_model(coder, model) -> None:
+def _check_model(coder, model, action: str) -> None:
+    if not (isinstance(getattr(coder, "precision", None), int)
+            and any(callable(getattr(coder, name, None)) for name in action.split("|"))):
+        raise ConfigError(f"{type(coder).__name__} is not a coder: it has no precision, or no "
+                          f"{' / '.join(action.split('|'))}")
     for member in ("precision", "interval", "lookup", "update", "decompose", "compose", "check_symbols"):
         if not hasattr(model, member):
             raise ModelError(f"{type(model).__name__} is not an adaptive model: it has no {member!r} "
@@ -327,7 +331,7 @@ def encode_adaptive(coder, data, model):
 
     The data is checked before anything is coded: a bad symbol raises and changes nothing.
     """
-    _check_model(coder, model)
+    _check_model(coder, model, "encode_reverse|encode")
     symbols = model.check_symbols(data)
     if hasattr(coder, "encode_reverse"):
         backup = model.copy()
@@ -341,15 +345,12 @@ def encode_adaptive(coder, data, model):
         except BaseException:
             _restore(model, backup)
             raise
-    elif hasattr(coder, "encode"):
+    else:  # a queue: _check_model made sure it has encode
         encode, interval_model, update, decompose = coder.encode, model, model.update, model.decompose
         for x in symbols.tolist():
             for u in decompose(x):
                 encode([u], interval_model)  # the coder asks model.interval(u): the current state
                 update(u)
-    else:
-        raise ConfigError(f"{type(coder).__name__} is not a coder: it has neither encode_reverse (a stack) "
-                          "nor encode (a queue)")
     return model
 
 
@@ -362,7 +363,7 @@ def decode_adaptive(coder, model, amt: int) -> np.ndarray:
     alike. If the data runs out, :class:`~ansedu.errors.DecodeError` is raised and both the coder
     (when it has ``pos``/``seek``) and the model are left as they were.
     """
-    _check_model(coder, model)
+    _check_model(coder, model, "decode")
     if isinstance(amt, (bool, np.bool_)):
         raise DecodeError(f"amt must be a whole number of symbols to decode, got {amt!r}")
     try:
