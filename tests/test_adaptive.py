@@ -356,16 +356,22 @@ def test_adaptive_categorical_costs_what_the_laplace_estimator_predicts():
 
 
 def test_context_models_compress_text_and_longer_contexts_help():
-    # The first 8000 bytes of alice29.txt. Bounds: order 0 must come within 0.15 bits/byte of
-    # the slice's static empirical entropy H0 (an adaptive model pays for learning 255 node
-    # probabilities, about (255/2) log2(8 * 8000) / 8000 bits/byte ~ 0.25 at most for KT-like
-    # estimators, less since most nodes are rare); order 2 must beat H0 by 1 bit/byte (on the
-    # whole text it reaches 2.77 against H0 = 4.57), and order 3 must beat order 2.
+    # The first 8000 bytes of alice29.txt, whose static empirical entropy is H0 ~ 4.53 bits/byte
+    # over k = 65 distinct bytes. Bounds:
+    # - the adaptive categorical pays for learning: a count-based estimator's regret is about
+    #   (k - 1)/2 log2(n) / n = 32 * 12.97 / 8000 ~ 0.05 bits/byte; allow twice that;
+    # - the order-0 context model forgets on purpose (non-stationary counts, made for the long
+    #   contexts): it may lose up to half a bit per byte against H0;
+    # - order 2 must beat H0 by more than 1 bit/byte (on the whole text: 2.77 against 4.57), and
+    #   every longer context must help on text: order 3 < order 2 < order 0.
     data = ansedu.load_text("alice29")[:8000]
     counts = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
     p = counts[counts > 0] / len(data)
     h0 = float(-(p * np.log2(p)).sum())
+    assert np.count_nonzero(counts) == 65
+    categorical = information_content(AdaptiveCategorical(256), data) / len(data)
     rate = {k: information_content(ContextModel(k, table_bits=18), data) / len(data) for k in (0, 2, 3)}
-    assert rate[0] < h0 + 0.3
+    assert categorical < h0 + 0.1
+    assert rate[0] < h0 + 0.5
     assert rate[2] < h0 - 1.0
     assert rate[3] < rate[2] < rate[0]
