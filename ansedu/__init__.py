@@ -8,6 +8,8 @@ The layout follows the course:
   (:class:`UniformCoder` -> :class:`SlowAnsCoder` -> :class:`AnsCoder`);
 - :mod:`ansedu.models`: entropy models (:class:`Categorical`, :class:`Uniform`), quantized to
   integers and kept separate from the coders by a small protocol;
+- :mod:`ansedu.bitsback`: bits-back coding with latent-variable models (codecs, chains, a mixture);
+- :mod:`ansedu.data`: data that ships with the course (the 8x8 digits);
 - :mod:`ansedu.bench`: benchmarks beside reference implementations (``python -m ansedu.bench``).
 
 Everything a chapter or problem set needs is importable from here: ``from ansedu import ...``.
@@ -17,7 +19,7 @@ from .coders import AnsCoder, SlowAnsCoder, UniformCoder, word_dtype
 from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, ModelError,
                      SymbolError, WordTypeError)
 from .information import cross_entropy, entropy, information_content, kl_divergence
-from .models import Categorical, EntropyModel, Uniform, quantize_probabilities
+from .models import Bernoulli, Categorical, EntropyModel, Uniform, quantize_probabilities
 from .models import AdaptiveCategorical, ContextModel, decode_adaptive, encode_adaptive
 from .data import load_text
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
@@ -28,7 +30,7 @@ __all__ = [
     "information_content", "entropy", "cross_entropy", "kl_divergence",
     "HuffmanCode", "kraft_sum", "expected_length",
     "UniformCoder", "SlowAnsCoder", "AnsCoder", "word_dtype",
-    "EntropyModel", "Categorical", "Uniform", "quantize_probabilities",
+    "EntropyModel", "Categorical", "Uniform", "quantize_probabilities", "Bernoulli",
     "AnseduError", "ModelError", "SymbolError", "DecodeError", "ConfigError", "WordTypeError",
     "InvariantError",
 ]

@@ -1,7 +1,8 @@
-"""Real data that ships with ansedu, so that the book and the benchmarks run offline.
+"""Data that ships with ansedu, so that nothing is downloaded at run time.
 
 - :func:`load_text`: the four English texts of the Canterbury corpus (Arnold & Bell, 1997)
-  that the brotli source distribution on PyPI carries; see ``canterbury/README.md``.
+  that the brotli source distribution on PyPI carries; see ``canterbury/README.md``;
+- :mod:`ansedu.data.digits`: the 8x8 handwritten digits (UCI / scikit-learn).
 """
 
 from __future__ import annotations
