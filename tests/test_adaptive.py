@@ -60,12 +60,14 @@ class ExactQueueDecoder:
         return x
 
 
-def queue_coders(precision):
-    """(encoder, function making its decoder) for every queue coder available."""
+def queue_coders(precision, word_size, state_size):
+    """(encoder, function making its decoder) for every queue coder available: the exact one above,
+    and the range coder of chapter 9 (ansedu.RangeEncoder) once it is part of the library."""
     coders = [(ExactQueueEncoder(precision), ExactQueueDecoder)]
     if hasattr(ansedu, "RangeEncoder"):
-        coders.append((ansedu.RangeEncoder(precision=precision),
-                       lambda enc: ansedu.RangeDecoder(enc.get_compressed(), precision=precision)))
+        settings = dict(precision=precision, word_size=word_size, state_size=state_size, debug=True)
+        coders.append((ansedu.RangeEncoder(**settings),
+                       lambda enc: ansedu.RangeDecoder(enc.get_compressed(), **settings)))
     return coders
 
 
@@ -81,7 +83,7 @@ def check_both_ways(data, make_model, ans_settings=(24, 32, 64)):
     assert out.tolist() == list(data)
     assert decoded_model == encoded_model, "the decoder's model drifted from the encoder's"
     assert decoder.is_empty()
-    for encoder, make_decoder in queue_coders(precision):
+    for encoder, make_decoder in queue_coders(precision, word_size, head_size):
         encoded_queue = encode_adaptive(encoder, data, make_model(precision))
         assert encoded_queue == encoded_model  # the same model learned the same data
         decoded_queue = make_model(precision)
