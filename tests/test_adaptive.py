@@ -377,3 +377,16 @@ def test_context_models_compress_text_and_longer_contexts_help():
     assert rate[0] < h0 + 0.5
     assert rate[2] < h0 - 1.0
     assert rate[3] < rate[2] < rate[0]
+
+
+def test_precisions_above_53_bits_use_exact_per_unit_models():
+    # Recorded intervals travel as float64 parameters only up to precision 53; above it the stack
+    # driver hands the coder one exact fixed model per unit instead.
+    data = [0, 4, 4, 1, 4, 2, 4, 4, 3]
+    check_both_ways(data, lambda P: AdaptiveCategorical(5, P), (60, 64, 128))
+    check_both_ways(b"banana", lambda P: ContextModel(1, P, table_bits=16), (62, 64, 128))
+    with pytest.raises(ConfigError, match="exact only up to precision 53"):
+        ansedu.models.RecordedIntervals(60)
+    recorded = ansedu.models.RecordedIntervals(4)
+    with pytest.raises(ModelError, match="mass >= 1"):
+        recorded.intervals(np.zeros(2), np.array([0.0, 15.0]), np.array([15.0, 2.0]))
