@@ -18,7 +18,7 @@ curves of chapter 10, from a second, untimed forward pass).
 Chapter 10 reads its figures from two JSON files, made by
 
     python -m ansedu.bench._text --texts alice29 --text-orders 0,1,2,3,4,5 --text-curves --json > book/ch10_alice29.json
-    python -m ansedu.bench._text --texts asyoulik,lcet10,plrabn12 --text-orders 2,4 --json > book/ch10_others.json
+    python -m ansedu.bench._text --texts asyoulik,lcet10,plrabn12 --text-orders 2,4,5 --json > book/ch10_others.json
 """
 
 from __future__ import annotations
