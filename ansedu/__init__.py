@@ -22,6 +22,8 @@ from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, Mode
 from .information import cross_entropy, entropy, information_content, kl_divergence
 from .models import Bernoulli, Categorical, EntropyModel, Uniform, quantize_probabilities
 from .models import CategoricalTable, QuantizedGaussian, QuantizedLaplace, QuantizedLogistic
+from .models import AdaptiveCategorical, ContextModel, decode_adaptive, encode_adaptive
+from .data import load_text
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
 
 __version__ = "0.1.0"
@@ -36,3 +38,4 @@ __all__ = [
 ]
 __all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder", "JumpTable", "encode_with_checkpoints"]
 __all__ += ["QuantizedGaussian", "QuantizedLaplace", "QuantizedLogistic", "CategoricalTable"]
+__all__ += ["AdaptiveCategorical", "ContextModel", "encode_adaptive", "decode_adaptive", "load_text"]

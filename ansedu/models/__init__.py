@@ -6,7 +6,10 @@
   :class:`Categorical` (leaky, KL-optimal quantization) and :class:`Uniform`;
 - :mod:`ansedu.models.bernoulli`: :class:`Bernoulli`, binary symbols with a probability per entry;
 - :mod:`ansedu.models.families`: model families with per-symbol parameters
-  (:class:`QuantizedGaussian`, :class:`QuantizedLaplace`, :class:`QuantizedLogistic`, :class:`CategoricalTable`).
+  (:class:`QuantizedGaussian`, :class:`QuantizedLaplace`, :class:`QuantizedLogistic`, :class:`CategoricalTable`);
+- :mod:`ansedu.models.adaptive`: :class:`AdaptiveCategorical` (counts that learn, O(log n) per
+  symbol) and the drivers :func:`encode_adaptive` / :func:`decode_adaptive` (stack and queue coders);
+- :mod:`ansedu.models.context`: :class:`ContextModel`, an order-k model of bytes (binary decomposition).
 """
 
 from .bernoulli import Bernoulli
@@ -14,7 +17,10 @@ from .categorical import (MAX_PRECISION, Categorical, EntropyModel, Uniform, che
                           quantize_probabilities)
 from .families import CategoricalTable, QuantizedGaussian, QuantizedLaplace, QuantizedLogistic
 from .protocol import is_model, num_params
+from .adaptive import AdaptiveCategorical, RecordedIntervals, decode_adaptive, encode_adaptive
+from .context import ContextModel
 
 __all__ = ["Bernoulli", "EntropyModel", "Categorical", "Uniform", "quantize_probabilities", "check_precision",
            "MAX_PRECISION", "is_model", "num_params"]
 __all__ += ["QuantizedGaussian", "QuantizedLaplace", "QuantizedLogistic", "CategoricalTable"]
+__all__ += ["AdaptiveCategorical", "RecordedIntervals", "encode_adaptive", "decode_adaptive", "ContextModel"]
