@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".ansedu-installed"
+# The oldest Python the course supports, as README.md and pyproject.toml's requires-python say;
+# every version in requirements.lock installs on it (tests/test_install_floor.py checks both).
+PYTHON_FLOOR = (3, 11)
 
 
 def say(message: str) -> None:
@@ -50,8 +53,9 @@ def requirements_fingerprint() -> str:
 
 def ensure_venv() -> None:
     """Create .venv with the pinned packages, unless it is already up to date."""
-    if sys.version_info[:2] < (3, 11):
-        sys.exit(f"ansedu needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if sys.version_info[:2] < PYTHON_FLOOR:
+        sys.exit(f"ansedu needs Python {'.'.join(map(str, PYTHON_FLOOR))} or newer; "
+                 f"this is {sys.version.split()[0]} ({sys.executable})")
     fingerprint = requirements_fingerprint()
     if STAMP.exists() and STAMP.read_text() == fingerprint:
         return
