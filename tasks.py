@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".ansedu-installed"
+# The oldest Python the course supports, as README.md and pyproject.toml's requires-python say;
+# every version in requirements.lock installs on it (tests/test_install_floor.py checks both).
+PYTHON_FLOOR = (3, 11)
 
 
 def say(message: str) -> None:
@@ -58,8 +61,9 @@ def requirements_fingerprint() -> str:
 
 def ensure_venv() -> None:
     """Create .venv with the pinned packages, unless it is already up to date."""
-    if sys.version_info[:2] < (3, 11):
-        sys.exit(f"ansedu needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if sys.version_info[:2] < PYTHON_FLOOR:
+        sys.exit(f"ansedu needs Python {'.'.join(map(str, PYTHON_FLOOR))} or newer; "
+                 f"this is {sys.version.split()[0]} ({sys.executable})")
     fingerprint = requirements_fingerprint()
     if STAMP.exists() and STAMP.read_text() == fingerprint:
         return
@@ -83,7 +87,6 @@ def build_book() -> None:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ASSETS = ROOT / "tests" / "browser"
 
 
 def apt_install(*packages: str, reason: str) -> None:
@@ -98,18 +101,14 @@ def apt_install(*packages: str, reason: str) -> None:
 
 
 def ensure_browser_test_tools() -> None:
-    """What tests/test_book_browser.py needs: Debian's Chromium, and local copies of the scripts
-    the book loads from CDNs (npm packages pinned in tests/browser/package-lock.json)."""
+    """What the browser tests need besides .venv: Debian's Chromium, and `unshare` and `ip` to
+    run it in a network namespace with only the loopback (tests/test_book_browser.py reads the
+    book with no network, so the book must carry its own scripts)."""
     if not CHROMIUM.exists():
         apt_install("chromium", reason=f"Chromium ({CHROMIUM}, for the browser test)")
-    if shutil.which("npm") is None:
-        apt_install("nodejs", "npm", reason="npm (to install the browser test's scripts)")
-    lock = BROWSER_ASSETS / "package-lock.json"
-    installed = BROWSER_ASSETS / "node_modules" / ".package-lock.json"  # written by npm ci
-    if not installed.exists() or installed.stat().st_mtime < max(
-            lock.stat().st_mtime, (BROWSER_ASSETS / "package.json").stat().st_mtime):
-        say("Installing the browser test's local copies of MathJax, require.js and the widget manager")
-        run("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", cwd=BROWSER_ASSETS)
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        apt_install("util-linux", "iproute2",
+                    reason="unshare or ip (to cut the browser test off the network)")
 
 
 def test() -> None:

@@ -1,46 +1,45 @@
-"""The built book, read in a real browser: every chapter renders its math, figures and widgets.
+"""The built book, read in a real browser with no network: every chapter renders its math,
+figures and widgets.
 
-`python3 tasks.py test` builds the book into ``_build/html`` first, then runs this file. It
-serves ``_build/html`` on 127.0.0.1 and drives Debian's headless Chromium
-(``/usr/bin/chromium``) through Playwright over every page listed in ``book/_toc.yml``.
+`python3 tasks.py test` builds the book into ``_build/html`` first, then runs this file. It opens
+the built pages as files (``file://``), as a reader does who downloaded the book, in Debian's
+headless Chromium (``/usr/bin/chromium``) driven through Playwright, over every page listed in
+``book/_toc.yml``.
 
-The pages load three scripts from a CDN when a reader views them: MathJax 3, require.js and the
-ipywidgets embed manager (addresses in ``_config.yml``; all under
-``https://cdn.jsdelivr.net/npm/<package>@<version>/``). The machine running the tests is offline,
-so the browser's requests to that CDN are answered from the same npm packages, pinned in
-``tests/browser/package.json`` and installed there with ``npm ci`` (``tasks.py test`` does it).
-Every other request that leaves 127.0.0.1 is refused and reported.
+Chromium runs in a new network namespace that holds only the loopback interface
+(``browser_support.offline_chromium``): nothing a page asks of the internet can arrive. So the
+pages must carry what they run: MathJax, require.js and the ipywidgets embed manager are served
+from ``_static/ansedu-vendor/`` in the built book (``book/_ext/ansedu_offline.py``, ``vendor/``).
+Every request that leaves the book (anything but ``file:``, ``data:`` or ``blob:`` addresses) is
+listed as a failure, and so is every failed request and console error.
 
-Each page must load without console errors or failed requests, typeset all its math, show every
-figure in its cell outputs, and render every widget from its saved state. A full-page
-screenshot of each page goes into ``_build/screenshots/`` for humans to look at.
+Each page must load without them, typeset all its math, show every figure in its cell outputs, and
+render every widget from its saved state. A full-page screenshot of each page goes into
+``_build/screenshots/`` for humans to look at.
 
 Set ``ANSEDU_BOOK_HTML`` to test another build (a folder holding the ``index.html``).
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
-import mimetypes
+import html.parser
 import os
 import re
-import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-from browser_support import CHROMIUM, CHROMIUM_FLAGS
+from browser_support import (CHROMIUM_FLAGS, interface_names, offline_chromium, require_chromium,
+                             require_network_namespace)
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = Path(os.environ.get("ANSEDU_BOOK_HTML", ROOT / "_build" / "html")).resolve()
 SCREENSHOTS = HTML.parent / "screenshots"
 TOC = ROOT / "book" / "_toc.yml"
-NODE_MODULES = Path(__file__).resolve().parent / "browser" / "node_modules"
-CDN = "https://cdn.jsdelivr.net/npm/"
+INSIDE_THE_BOOK = ("file:", "data:", "blob:", "about:")  # addresses that need no network
 TIMEOUT_MS = 30_000
 SETUP_HINT = "run `python3 tasks.py test`, which builds the book and installs what this test needs"
 
@@ -68,116 +67,123 @@ def toc_pages() -> list[str]:
 PAGES = toc_pages()
 
 
-# -- the local web server ---------------------------------------------------------------------
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
-        pass
-
-
 @pytest.fixture(scope="module")
 def site():
-    """The built book served on a free port of 127.0.0.1; yields its base URL."""
+    """The built book's folder as a file:// address, ending in a slash."""
     missing = [page for page in PAGES if not (HTML / f"{page}.html").is_file()]
     if missing:
         pytest.fail(f"the built book in {HTML} has no page for {', '.join(missing)} "
                     f"(listed in book/_toc.yml): {SETUP_HINT}", pytrace=False)
-    handler = functools.partial(QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    return HTML.as_uri() + "/"
 
 
-# -- CDN requests answered from tests/browser/node_modules ------------------------------------
+# -- what the pages ask for, read from the HTML -----------------------------------------------
 
-def _version_matches(requested: str, installed: str) -> bool:
-    """``3`` or ``3.2`` match any installed 3.x or 3.2.x; ``2.3.4`` matches only itself."""
-    if not re.fullmatch(r"\d+(\.\d+){0,2}", requested):
-        return False
-    return installed.split(".")[:requested.count(".") + 1] == requested.split(".")
+class Assets(html.parser.HTMLParser):
+    """The addresses of the scripts, stylesheets, fonts and images a page names."""
+
+    def __init__(self):
+        super().__init__()
+        self.addresses: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe") and attrs.get("src"):
+            self.addresses.append(attrs["src"])
+        if tag == "link" and attrs.get("href") and set((attrs.get("rel") or "").split()) & {
+                "stylesheet", "preload", "modulepreload", "icon"}:
+            self.addresses.append(attrs["href"])
 
 
-def local_copy(url: str) -> tuple[Path | None, str]:
-    """The file in node_modules that answers a CDN address, or None and the reason."""
-    match = re.fullmatch(r"((?:@[^/@]+/)?[^/@]+)@([^/]+)/([^?#]+)", url[len(CDN):].split("?")[0])
-    if not match:
-        return None, "not of the form <package>@<version>/<file>"
-    package, requested, file = match.groups()
-    manifest = NODE_MODULES / package / "package.json"
-    if not manifest.is_file():
-        return None, f"npm package {package} is not in tests/browser/package.json"
-    installed = json.loads(manifest.read_text())["version"]
-    if not _version_matches(requested, installed):
-        return None, (f"the page asks for {package}@{requested} but tests/browser pins "
-                      f"{package}@{installed}: update tests/browser/package.json")
-    path = (NODE_MODULES / package / file).resolve()
-    if not path.is_file() or NODE_MODULES.resolve() not in path.parents:
-        return None, f"{package}@{installed} has no file {file}"
-    return path, ""
+def test_pages_name_no_remote_script_or_style():
+    """Before any browser: no page names a script, stylesheet or image on another site."""
+    remote = {}
+    for page in sorted(HTML.rglob("*.html")):
+        parser = Assets()
+        parser.feed(page.read_text(encoding="utf-8"))
+        found = [a for a in parser.addresses if re.match(r"[a-z][a-z0-9+.-]*:|//", a, re.I)
+                 and not a.startswith(("data:", "blob:"))]
+        if found:
+            remote[str(page.relative_to(HTML))] = found
+    assert not remote, ("pages load files from the network, so they break offline (serve them "
+                        f"from _static/ansedu-vendor, see vendor/README.md): {remote}")
+    assert list(HTML.rglob("*.html")), f"no page in {HTML}: {SETUP_HINT}"
 
+
+# -- the browser, in a network namespace with only the loopback -------------------------------
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium, or {SETUP_HINT}", pytrace=False)
-    for package in ("mathjax", "requirejs", "@jupyter-widgets/html-manager"):
-        if not (NODE_MODULES / package / "package.json").is_file():
-            pytest.fail(f"{NODE_MODULES / package} is missing: run `npm ci` in tests/browser, "
-                        f"or {SETUP_HINT}", pytrace=False)
+def browser(tmp_path_factory):
+    require_chromium(SETUP_HINT)
+    interfaces = interface_names(require_network_namespace(SETUP_HINT))
+    assert interfaces == ["lo"], f"a new network namespace should hold only lo, not {interfaces}"
+    launcher, report = offline_chromium(tmp_path_factory.mktemp("chromium"))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+        chromium = playwright.chromium.launch(executable_path=str(launcher), headless=True,
                                               args=CHROMIUM_FLAGS)
+        # Where did Chromium really run? The launcher wrote it down just before starting it.
+        namespace, *links = report.read_text().splitlines()
+        assert namespace != os.readlink("/proc/self/ns/net"), (
+            "Chromium runs in the test's own network namespace: it could reach the network")
+        assert interface_names(links) == ["lo"], (
+            f"Chromium's network namespace holds {interface_names(links)}; only lo was expected")
+        assert "UP" in links[0].split(">")[0], f"the loopback is not up: {links[0]}"
         yield chromium
         chromium.close()
 
 
 class PageLog:
-    """What went wrong while a page loaded: console errors, failed and refused requests."""
+    """What went wrong while a page loaded: console errors, failed requests, and every request
+    that left the book (with no network, it fails too; this names it plainly)."""
 
     def __init__(self):
         self.problems: list[str] = []
+        self.pending: dict[int, str] = {}  # requests not finished yet, by id
+        self.last_activity = time.monotonic()
+
+    def _started(self, request) -> None:
+        self.pending[id(request)] = request.url
+        self.last_activity = time.monotonic()
+        if not request.url.startswith(INSIDE_THE_BOOK):
+            self.problems.append(f"request leaving the book (needs a network): {request.url}")
+
+    def _ended(self, request) -> None:
+        self.pending.pop(id(request), None)
+        self.last_activity = time.monotonic()
+
+    def _failed(self, request) -> None:
+        self._ended(request)
+        self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def watch(self, page) -> None:
         page.on("console", lambda msg: msg.type == "error" and self.problems.append(
             f"console error: {msg.text} (at {msg.location.get('url', '?')})"))
         page.on("pageerror", lambda error: self.problems.append(f"uncaught script error: {error}"))
-        page.on("requestfailed", lambda request: self.problems.append(
-            f"request failed: {request.url} ({request.failure})"))
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._failed)
         page.on("response", lambda response: response.status >= 400 and self.problems.append(
             f"HTTP {response.status} for {response.url}"))
+
+    def settle(self, page, quiet_s: float = 1.0, timeout_s: float = TIMEOUT_MS / 1000) -> None:
+        """Wait until the page has made no request for ``quiet_s`` and none is pending, so that
+        late requests (fonts, scripts loaded on demand) are logged too. (Playwright's own
+        "networkidle" state never comes for some pages opened from file:// addresses.)"""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not self.pending and time.monotonic() - self.last_activity >= quiet_s:
+                return
+            page.wait_for_timeout(100)
+        self.problems.append(f"requests still pending after {timeout_s:.0f} s: "
+                             f"{sorted(set(self.pending.values()))}")
 
 
 @pytest.fixture(scope="module")
 def context(browser, site):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     context.set_default_timeout(TIMEOUT_MS)
-    context.refused = []  # requests that left 127.0.0.1 and were not answered
-
-    def answer(route):
-        url = route.request.url
-        if url.startswith(site) or url.startswith("data:"):
-            route.continue_()
-            return
-        if url.startswith(CDN):
-            path, reason = local_copy(url)
-            if path is not None:
-                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                if path.suffix == ".woff2":
-                    mime = "font/woff2"
-                route.fulfill(path=str(path), headers={"Content-Type": mime,
-                                                       "Access-Control-Allow-Origin": "*"})
-                return
-            context.refused.append(f"{url}: {reason}")
-        else:
-            context.refused.append(f"{url}: the test is offline; only {CDN} is served locally")
-        route.abort()
-
-    context.route("**/*", answer)
     yield context
     context.close()
 
@@ -294,12 +300,11 @@ def test_page_renders(context, site, name):
     page = context.new_page()
     log = PageLog()
     log.watch(page)
-    refused_before = len(context.refused)
     problems = []
     try:
         page.goto(f"{site}{name}.html", wait_until="load")
         problems = check_page(page, name)
-        page.wait_for_load_state("networkidle")
+        log.settle(page)
     finally:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         try:
@@ -309,7 +314,6 @@ def test_page_renders(context, site, name):
             print(f"no screenshot of {name}: {error}")
         page.close()
     problems += log.problems
-    problems += [f"request refused: {r}" for r in context.refused[refused_before:]]
     assert not problems, (f"page {name}.html (book/{name}.md) has problems:\n  - "
                           + "\n  - ".join(dict.fromkeys(problems)))
 
@@ -318,7 +322,7 @@ def test_next_links_reach_every_chapter(context, site):
     """From the front door, the "next" link at the bottom of each page walks the whole TOC."""
     page = context.new_page()
     try:
-        page.goto(site, wait_until="load")  # index.html forwards to the root page
+        page.goto(f"{site}index.html", wait_until="load")  # it forwards to the root page
         page.wait_for_url(re.compile(rf"/{re.escape(PAGES[0])}\.html"), timeout=10_000)
         visited = [PAGES[0]]
         while len(visited) <= len(PAGES):

@@ -4,10 +4,12 @@
 (function () {
   "use strict";
 
-  // 1. The embed manager's modules load their icon fonts from the folder that require.js
-  //    believes each module lives in, which is the page's own site unless told otherwise (a 404
-  //    for each font). Point every module it defines at its dist/ folder on the CDN.
-  var dist = "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/dist/";
+  // 1. The embed manager (_static/ansedu-vendor/html-manager/dist/embed-amd.js) defines its
+  //    modules by name, and each loads its icon fonts from the folder that require.js believes
+  //    the module lives in: the page's own folder unless told otherwise (a missing font for
+  //    each). Point every module at dist/, found from this script's own address (it sits in
+  //    _static/), so it works from a web server and from files opened directly (file://).
+  var dist = new URL("ansedu-vendor/html-manager/dist/", document.currentScript.src).href;
   require.config({
     paths: {
       "@jupyter-widgets/base": dist + "base",
