@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DecodeError
+from ..errors import ConfigError, DecodeError
 from ..models.categorical import check_precision
 from ..models.protocol import decoding_lookup, encoding_intervals
 from .uniform import UniformCoder
@@ -43,7 +43,7 @@ class SlowAnsCoder:
     """
 
     def __init__(self, precision: int = 24):
-        self.precision = check_precision(precision)
+        self.precision = check_precision(precision, ConfigError)
         self.stack = UniformCoder()
         self.stack.push(0, 1 << self.precision)  # the initial bits
 

@@ -34,14 +34,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import as_index
 from ..errors import ConfigError, DecodeError, InvariantError, WordTypeError
+from ..models.categorical import MAX_PRECISION
 from ..models.protocol import decoding_lookup, encoding_intervals
 
-__all__ = ["AnsCoder", "word_dtype"]
+__all__ = ["AnsCoder", "word_dtype", "MAX_HEAD_SIZE"]
+
+#: The largest head an :class:`AnsCoder` accepts, in bits (the head is one Python integer,
+#: written out as ``S/W`` words; constriction's heads are 32 or 64 bits).
+MAX_HEAD_SIZE = 1024
 
 
 def word_dtype(word_size: int) -> np.dtype:
     """The smallest unsigned numpy type that holds a word of ``word_size`` bits."""
+    word_size = as_index(word_size, ConfigError, "word_size")
+    if word_size < 1:
+        raise ConfigError(f"word_size must be a positive number of bits, got {word_size}")
     for bits, dtype in ((8, np.uint8), (16, np.uint16), (32, np.uint32), (64, np.uint64)):
         if word_size <= bits:
             return np.dtype(dtype)
@@ -50,10 +59,15 @@ def word_dtype(word_size: int) -> np.dtype:
 
 def _check_settings(precision, word_size, head_size) -> None:
     for name, value in (("precision", precision), ("word_size", word_size), ("head_size", head_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ConfigError(f"{name} must be a positive integer number of bits, got {value!r}")
     if word_size > 64:
         raise ConfigError(f"word_size must be at most 64 bits (a numpy word), got {word_size}")
+    if precision > MAX_PRECISION:
+        raise ConfigError(f"precision must be at most {MAX_PRECISION} bits (the largest precision a "
+                          f"model has), got {precision}")
+    if head_size > MAX_HEAD_SIZE:
+        raise ConfigError(f"head_size must be at most {MAX_HEAD_SIZE} bits, got {head_size}")
     if precision > word_size:
         raise ConfigError(f"precision {precision} > word_size {word_size}: with precision at most the "
                           "word size, one flushed or refilled word per symbol keeps the head in range")
@@ -162,14 +176,21 @@ class AnsCoder:
     # -- random access -----------------------------------------------------------
 
     def pos(self) -> tuple[int, int]:
-        """A checkpoint ``(position, state)``: the bulk's length in words and the head.
+        """A checkpoint ``(position, state)``: the bulk's length in words and the head
+        (the *state* of a checkpoint is always the head, as in :meth:`seek`).
 
         Recorded while encoding, it lets :meth:`seek` jump to the symbols that were
         encoded before it (which decode after everything encoded later)."""
         return self._n, self.head
 
     def seek(self, position: int, state: int) -> None:
-        """Jump to a checkpoint from :meth:`pos`, backwards or forwards, while decoding."""
+        """Jump to a checkpoint ``(position, state)`` from :meth:`pos`, backwards or forwards,
+        while decoding: ``position`` is a length of the bulk in words, ``state`` the head.
+
+        Raises :class:`DecodeError` (and changes nothing) unless both are integers (not
+        floats or bools) and the checkpoint fits this coder's data."""
+        position = as_index(position, DecodeError, "position (a number of bulk words)")
+        state = as_index(state, DecodeError, "state (the head)")
         if not 0 <= position <= len(self._words):
             raise DecodeError(f"cannot seek to word {position}: the data has {len(self._words)} bulk words")
         if not self._low <= state < 1 << self.head_size:
