@@ -91,7 +91,7 @@ def as_exact_integers(x, error, name: str) -> np.ndarray:
         # A list mixing floats with ints too large for a float: read the ints exactly.
         raw = np.array(list(x), dtype=object)
     if raw.dtype.kind == "i":
-        return raw.astype(np.int64)
+        return raw.astype(np.int64, copy=False)
     if raw.dtype.kind == "u":
         if raw.max() < 2**63:
             return raw.astype(np.int64)

@@ -181,3 +181,29 @@ def test_streaming_and_slow_ans_agree_on_symbols(precision, word_size, head_size
     # Both code the same quantized model: their sizes agree to within the streaming head.
     assert abs(fast.num_bits() - slow.num_bits()) <= head_size + 0.01 * slow.num_bits()
     assert fast.decode(model, 400).tolist() == slow.decode(model, 400).tolist() == message
+
+
+def test_encoding_memory_is_compact(monkeypatch):
+    # Memory, not time: the bulk is held as machine words (W/8 bytes each, where a list of Python
+    # ints took 40), and the message's intervals as int64 arrays converted to Python ints one
+    # chunk at a time (two whole lists of Python ints took about 70 bytes per symbol). Chunks are
+    # made small here so that 10^5 symbols show the difference (tracemalloc is slow).
+    import tracemalloc
+
+    import ansedu.models.protocol
+    monkeypatch.setattr(ansedu.models.protocol, "CHUNK", 4096, raising=False)
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(64))
+    model = Categorical(p)
+    message = rng.choice(64, size=10**5, p=p)  # int64, so that checking it needs no copy
+    tracemalloc.start()
+    try:
+        coder = AnsCoder()
+        coder.encode_reverse(message, model)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    words = coder.num_words()
+    assert held <= 4 * words * 1.2 + 10_000  # 4-byte words in an array grown by 1/8 at a time
+    assert peak <= 48 * len(message)  # int64 intervals (16 B/symbol), gathering them, one chunk
+    assert AnsCoder(coder.get_compressed()).decode(model, 10**5).tolist() == message.tolist()

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ConfigError, DecodeError
 from ..models.categorical import check_precision
-from ..models.protocol import decoding_lookup, encoding_intervals
+from ..models.protocol import decoding_lookup, encoding_interval_arrays, reversed_chunks
 from .uniform import UniformCoder
 
 __all__ = ["SlowAnsCoder"]
@@ -57,9 +57,10 @@ class SlowAnsCoder:
         ``model`` is one model for every symbol, a sequence of one model per symbol, or a
         model family followed by its parameter arrays. Every symbol is checked before
         anything is pushed."""
-        starts, masses = encoding_intervals(symbols, model, params, self.precision)
-        for c, m in zip(reversed(starts), reversed(masses)):
-            self._encode_one(c, m)
+        starts, masses = encoding_interval_arrays(symbols, model, params, self.precision)
+        for c_chunk, m_chunk in reversed_chunks(starts, masses):
+            for c, m in zip(c_chunk, m_chunk):
+                self._encode_one(c, m)
 
     def _encode_one(self, c: int, m: int) -> None:
         """The three bits-back steps for a symbol that owns slots ``c .. c + m - 1``."""

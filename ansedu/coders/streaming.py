@@ -32,12 +32,14 @@ as ``k`` whole words).
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 from .._validate import as_index
 from ..errors import ConfigError, DecodeError, InvariantError, WordTypeError
 from ..models.categorical import MAX_PRECISION
-from ..models.protocol import decoding_lookup, encoding_intervals
+from ..models.protocol import decoding_lookup, encoding_interval_arrays, reversed_chunks
 
 __all__ = ["AnsCoder", "word_dtype", "MAX_HEAD_SIZE"]
 
@@ -55,6 +57,14 @@ def word_dtype(word_size: int) -> np.dtype:
         if word_size <= bits:
             return np.dtype(dtype)
     raise ConfigError(f"word_size {word_size} is larger than 64 bits")
+
+
+def _typecode(dtype: np.dtype) -> str:
+    """The :mod:`array` type code of an unsigned numpy word type (same size, same byte order)."""
+    for code in "BHILQ":
+        if array(code).itemsize == dtype.itemsize:
+            return code
+    raise ConfigError(f"no array type for {dtype}")  # (cannot happen on a platform numpy supports)
 
 
 def _check_settings(precision, word_size, head_size) -> None:
@@ -105,8 +115,10 @@ class AnsCoder:
         self.dtype = word_dtype(self.word_size)
         self._low = 1 << (self.head_size - self.word_size)  # L: the lowest legal head
         # The bulk is _words[:_n]; words above _n were popped by decoding and are kept
-        # so that seek() can jump back to them; the next encode discards them.
-        self._words: list[int] = []
+        # so that seek() can jump back to them; the next encode discards them. An array of
+        # machine words holds a word in W/8 bytes (a list of Python ints needs 40).
+        self._typecode = _typecode(self.dtype)
+        self._words = array(self._typecode)
         self._n = 0
         self.head = self._low
         if compressed is not None:
@@ -122,23 +134,27 @@ class AnsCoder:
         if compressed.dtype != self.dtype or compressed.ndim != 1:
             raise WordTypeError(f"compressed data must be a 1-d array of {self.dtype} words for "
                                 f"word_size={self.word_size}, got {compressed.ndim}-d {compressed.dtype}")
-        words = compressed.tolist()
-        if not words:
+        if compressed.size == 0:
             return
-        too_big = [i for i, w in enumerate(words) if w >> self.word_size]
-        if too_big:
-            raise WordTypeError(f"word {too_big[0]} is {words[too_big[0]]}, more than {self.word_size} bits")
+        if self.word_size < 8 * self.dtype.itemsize:
+            too_big = np.flatnonzero(compressed >> self.word_size)
+            if too_big.size:
+                raise WordTypeError(f"word {too_big[0]} is {compressed[too_big[0]]}, more than "
+                                    f"{self.word_size} bits")
         k = self.head_size // self.word_size
-        if len(words) < k:
-            raise DecodeError(f"compressed data of {len(words)} words is truncated: a non-empty message "
+        n = compressed.size - k
+        if n < 0:
+            raise DecodeError(f"compressed data of {compressed.size} words is truncated: a non-empty message "
                               f"has at least {k} words (the head)")
-        if words[-1] == 0:
+        if compressed[-1] == 0:
             raise DecodeError("compressed data is corrupted or truncated: its last word (the top of the "
                               "head) is zero, which get_compressed never writes")
         head = 0
-        for w in reversed(words[len(words) - k:]):
+        for w in reversed(compressed[n:].tolist()):
             head = (head << self.word_size) | w
-        self._words, self._n, self.head = words[:len(words) - k], len(words) - k, head
+        bulk = array(self._typecode)
+        bulk.frombytes(np.ascontiguousarray(compressed[:n], dtype=self.dtype).tobytes())
+        self._words, self._n, self.head = bulk, n, head
 
     def get_compressed(self) -> np.ndarray:
         """The compressed data: the bulk, then the head as ``S/W`` words, lowest first.
@@ -150,7 +166,10 @@ class AnsCoder:
             return np.zeros(0, dtype=self.dtype)
         mask = (1 << self.word_size) - 1
         head_words = [(self.head >> shift) & mask for shift in range(0, self.head_size, self.word_size)]
-        return np.array(self._words[:self._n] + head_words, dtype=self.dtype)
+        out = np.empty(self._n + len(head_words), dtype=self.dtype)
+        out[:self._n] = np.frombuffer(self._words, dtype=self.dtype, count=self._n)
+        out[self._n:] = head_words
+        return out
 
     def num_words(self) -> int:
         """Length of :meth:`get_compressed`."""
@@ -165,12 +184,12 @@ class AnsCoder:
         return self._n == 0 and self.head == self._low
 
     def clear(self) -> None:
-        self._words, self._n, self.head = [], 0, self._low
+        self._words, self._n, self.head = array(self._typecode), 0, self._low
 
     def clone(self) -> "AnsCoder":
         twin = AnsCoder(precision=self.precision, word_size=self.word_size,
                         head_size=self.head_size, debug=self.debug)
-        twin._words, twin._n, twin.head = list(self._words), self._n, self.head
+        twin._words, twin._n, twin.head = array(self._typecode, self._words), self._n, self.head
         return twin
 
     # -- random access -----------------------------------------------------------
@@ -214,26 +233,27 @@ class AnsCoder:
         All symbols are checked before anything is pushed: bad input raises and leaves
         the coder unchanged.
         """
-        starts, masses = encoding_intervals(symbols, model, params, self.precision)
+        starts, masses = encoding_interval_arrays(symbols, model, params, self.precision)
 
         P, W, shift = self.precision, self.word_size, self.head_size - self.precision
         mask = (1 << W) - 1
         head, debug = self.head, self.debug
         del self._words[self._n:]  # words popped by decoding are overwritten now
         words = self._words
-        for c, m in zip(reversed(starts), reversed(masses)):
-            # The step below maps h to h' = (h div m) 2^P + (h mod m) + c, and
-            # h' < 2^S exactly when h < m 2^(S-P). So if h >= m 2^(S-P), flush first:
-            # then h < 2^(S-W) <= m 2^(S-P) (as P <= W), and invariant 1 holds after the step.
-            # Invariant 2: h' >= h, as 2^P >= m; after a flush h >= m 2^(S-P-W), so
-            # h' >= 2^(S-P-W) 2^P = L.
-            if head >> shift >= m:
-                words.append(head & mask)
-                head >>= W
-            # The bits-back step of SlowAnsCoder on the head: pop z' in base m, push c + z' in base 2^P.
-            head = ((head // m) << P) + head % m + c
-            if debug:
-                self._check_invariants(head, len(words))
+        for c_chunk, m_chunk in reversed_chunks(starts, masses):  # plain ints, last symbol first
+            for c, m in zip(c_chunk, m_chunk):
+                # The step below maps h to h' = (h div m) 2^P + (h mod m) + c, and
+                # h' < 2^S exactly when h < m 2^(S-P). So if h >= m 2^(S-P), flush first:
+                # then h < 2^(S-W) <= m 2^(S-P) (as P <= W), and invariant 1 holds after the step.
+                # Invariant 2: h' >= h, as 2^P >= m; after a flush h >= m 2^(S-P-W), so
+                # h' >= 2^(S-P-W) 2^P = L.
+                if head >> shift >= m:
+                    words.append(head & mask)
+                    head >>= W
+                # The bits-back step of SlowAnsCoder on the head: pop z' in base m, push c + z' in base 2^P.
+                head = ((head // m) << P) + head % m + c
+                if debug:
+                    self._check_invariants(head, len(words))
         self.head, self._n = head, len(words)
 
     def decode(self, model, *args):
