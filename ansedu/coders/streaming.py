@@ -176,8 +176,15 @@ class AnsCoder:
         return 0 if self.is_empty() else self._n + self.head_size // self.word_size
 
     def num_bits(self) -> int:
-        """Size of :meth:`get_compressed` in bits."""
+        """Size of :meth:`get_compressed` in bits, the ``initial_bits`` included."""
         return self.num_words() * self.word_size
+
+    @property
+    def initial_bits(self) -> int:
+        """The one-off start-up cost included in :meth:`num_bits`: the ``S - W`` bits below the
+        leading one of the initial head ``L`` (``0`` for an empty coder, which writes no words).
+        ``num_bits() - initial_bits`` is what the message itself costs (see :mod:`ansedu.coders`)."""
+        return 0 if self.is_empty() else self.head_size - self.word_size
 
     def is_empty(self) -> bool:
         """Whether the coder holds no data (as after ``AnsCoder()``)."""

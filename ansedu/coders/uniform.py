@@ -59,6 +59,9 @@ class UniformCoder:
     (7, 3)
     """
 
+    #: No start-up cost: the leading one is implied by the length of the bits (see :mod:`ansedu.coders`).
+    initial_bits = 0
+
     def __init__(self, state: int = 1):
         if isinstance(state, bool) or not isinstance(state, int) or state < 1:
             raise DecodeError(f"a UniformCoder's state is an integer >= 1, got {state!r}")
