@@ -87,9 +87,11 @@ def as_exact_integers(x, error, name: str) -> np.ndarray:
         raise error(f"{name}s must be a 1-d sequence, got shape {raw.shape}")
     if raw.size == 0:
         return np.zeros(0, dtype=np.int64)
+    if raw.dtype.kind == "f":
+        raw = raw.astype(float)  # (float16 and longdouble compared with 2^53 would overflow or round)
     if raw.dtype.kind == "f" and not isinstance(x, np.ndarray) and np.nanmax(np.abs(raw)) >= 2.0**53:
         # A list mixing floats with ints too large for a float: read the ints exactly.
-        raw = np.array(list(x), dtype=object)
+        raw = np.asarray(x, dtype=object).reshape(-1)
     if raw.dtype.kind == "i":
         return raw.astype(np.int64, copy=False)
     if raw.dtype.kind == "u":
