@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_weights
+from ._validate import as_floats, as_weights
 from .errors import ModelError
 
 __all__ = ["information_content", "entropy", "cross_entropy", "kl_divergence", "as_distribution"]
@@ -26,7 +26,8 @@ def as_distribution(p, name: str = "p") -> np.ndarray:
     NaN or infinite entries, negative entries, or a sum that is not 1.
     """
     p = as_weights(p, name)
-    total = p.sum()
+    with np.errstate(over="ignore"):
+        total = p.sum()
     if abs(total - 1.0) > SUM_TOLERANCE:
         raise ModelError(f"{name} sums to {total:.9g}, not 1: normalize it first (p / p.sum())")
     return p
@@ -37,7 +38,7 @@ def information_content(p):
 
     Works elementwise on arrays; ``p = 0`` gives ``inf``.
     """
-    p = np.asarray(p, dtype=float)
+    p = as_floats(p, "p")
     if np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
         raise ModelError("information_content needs probabilities in [0, 1]")
     with np.errstate(divide="ignore"):

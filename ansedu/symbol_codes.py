@@ -16,30 +16,42 @@ from itertools import count
 
 import numpy as np
 
-from ._validate import as_symbols, as_weights
+from ._validate import as_exact_integers, as_symbols, as_weights
 from .errors import DecodeError, ModelError
 
-__all__ = ["HuffmanCode", "kraft_sum", "expected_length"]
+__all__ = ["HuffmanCode", "kraft_sum", "expected_length", "MAX_CODEWORD_LENGTH"]
+
+#: The longest codeword :func:`kraft_sum` accepts, in bits: the sum is an exact fraction
+#: with denominator ``2^max(len)``, so its cost grows with the longest codeword.
+MAX_CODEWORD_LENGTH = 1 << 16
 
 
 def kraft_sum(lengths) -> Fraction:
     """``sum_x 2^-len(x)`` as an exact fraction.
 
     A prefix code with these codeword lengths exists if and only if the sum is at
-    most 1 (Kraft's inequality); a Huffman code reaches exactly 1.
+    most 1 (Kraft's inequality); a Huffman code reaches exactly 1. Lengths must be
+    whole numbers from 0 to :data:`MAX_CODEWORD_LENGTH` (:class:`ModelError` otherwise).
     """
-    lengths = [int(n) for n in lengths]
-    if any(n < 0 for n in lengths):
-        raise ValueError("codeword lengths cannot be negative")
-    return sum((Fraction(1, 2**n) for n in lengths), Fraction(0))
+    lengths = as_exact_integers(lengths, ModelError, "codeword length")
+    if lengths.size == 0:
+        return Fraction(0)
+    if (lengths < 0).any():
+        raise ModelError(f"codeword lengths cannot be negative, got {lengths[lengths < 0][0]}")
+    if (lengths > MAX_CODEWORD_LENGTH).any():
+        raise ModelError(f"a codeword of {lengths.max()} bits is longer than the {MAX_CODEWORD_LENGTH} "
+                         "bits kraft_sum accepts")
+    longest = int(lengths.max())
+    counts = np.bincount(lengths.astype(np.int64))  # sum_n count(n) 2^(longest - n) / 2^longest
+    return Fraction(sum(int(c) << (longest - n) for n, c in enumerate(counts.tolist()) if c), 1 << longest)
 
 
 def expected_length(probabilities, lengths) -> float:
     """``sum_x p(x) len(x)``: the average number of bits per symbol."""
-    p = np.asarray(probabilities, dtype=float)
-    lengths = np.asarray(lengths, dtype=float)
+    p = as_weights(probabilities, "probabilities")
+    lengths = as_weights(lengths, "lengths")
     if p.shape != lengths.shape:
-        raise ValueError(f"got {p.size} probabilities but {lengths.size} lengths")
+        raise ModelError(f"got {p.size} probabilities but {lengths.size} lengths")
     return float((p * lengths).sum())
 
 
@@ -87,6 +99,8 @@ class HuffmanCode:
     def decode(self, bits: str) -> list[int]:
         """Split ``bits`` into codewords. Because no codeword is a prefix of another,
         reading bit by bit until the bits read so far form a codeword is unambiguous."""
+        if not isinstance(bits, str):
+            raise DecodeError(f"bits must be a string of '0' and '1', got {type(bits).__name__}")
         symbols, word = [], ""
         longest = max(len(w) for w in self.codebook.values())
         for i, bit in enumerate(bits):

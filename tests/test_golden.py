@@ -53,9 +53,11 @@ def test_slow_ans_golden():
     # x = 0 (c = 0, m = 1): pop base 1: z' = 0, state 39; push 0 in base 4: 39*4 = 156.
     coder.encode_reverse([0, 2, 1], model)
     assert coder.stack.state == 156
-    # 156 = 0b10011100: 8 digits - the leading one - P = 2 initial bits = 5 bits,
-    # exactly the information content -log2(1/4) - log2(1/4) - log2(2/4) = 2 + 2 + 1.
-    assert coder.num_bits() == 5 == model.information_content([0, 2, 1])
+    # 156 = 0b10011100: 8 digits - the leading one = 7 bits for a decoder, of which P = 2 are the
+    # initial bits; the message's own 5 bits are exactly the information content
+    # -log2(1/4) - log2(1/4) - log2(2/4) = 2 + 2 + 1.
+    assert coder.num_bits() == 7 and coder.initial_bits == 2
+    assert coder.num_bits() - coder.initial_bits == 5 == model.information_content([0, 2, 1])
     # Decoding: 156 % 4 = 0 -> x = 0, state 39; push 0 - 0 in base 1: 39.
     #           39 % 4 = 3 -> x = 2, state 9;   push 3 - 3 in base 1: 9.
     #            9 % 4 = 1 -> x = 1, state 2;   push 1 - 1 in base 2: 4, the empty state.
@@ -79,7 +81,11 @@ def test_streaming_ans_golden():
     # Compressed: bulk [1, 3], then head 8 = 0b10|00 as words lowest first: [0, 2].
     words = coder.get_compressed()
     assert words.dtype == np.uint8 and words.tolist() == [1, 3, 0, 2]
-    assert coder.num_bits() == 8
+    # Read as one number, N = 8 * 2^4 + 3 * 2^2 + 1 = 141 = 0b10001101: 7 bits below its leading
+    # one, of which S - W = 2 are the initial bits (the empty head L = 4 = 0b100), so the message's
+    # number grew by 5 bits = its information content 2 + 2 + 1. The 4 stored words hold 8 bits:
+    # those 7 plus the leading one, so num_bits() - initial_bits = 6.
+    assert coder.num_bits() == 8 and coder.initial_bits == 2
     # Decoding: head 8: slot 8 & 3 = 0 -> x = 0; head = 1 * (8 >> 2) + 0 - 0 = 2 < 4: refill 3 -> 11.
     #           slot 11 & 3 = 3 -> x = 2; head = 1 * 2 + 3 - 3 = 2 < 4: refill 1 -> 9.
     #           slot 9 & 3 = 1 -> x = 1; head = 2 * 2 + 1 - 1 = 4 = L with an empty bulk: empty.

@@ -11,8 +11,8 @@ Its marginal is ``p(x) = m(x) / 2^P``, our quantized model. Bits-back coding of
 ``x`` (pop ``z`` with the posterior, push ``x`` given ``z``, push ``z`` with the
 prior) costs ``-log2 m(x) + 0 + P = -log2 p(x)`` bits: the information content.
 The pop rounds (``N div m`` is not ``N / m``), so a whole message costs its
-information content up to a fraction of a bit either way; ``num_bits()`` is
-always below the information content plus one. On a Python integer this is correct but slow: every step copies a
+information content up to a fraction of a bit either way: ``num_bits() - initial_bits``
+is always below the information content plus one. On a Python integer this is correct but slow: every step copies a
 number as long as the whole message, so a message of ``n`` symbols takes time
 quadratic in ``n``. :class:`~ansedu.coders.streaming.AnsCoder` fixes that.
 """
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DecodeError
+from ..errors import ConfigError, DecodeError
 from ..models.categorical import check_precision
-from ..models.protocol import decoding_lookup, encoding_intervals
+from ..models.protocol import decoding_lookup, encoding_interval_arrays, reversed_chunks
 from .uniform import UniformCoder
 
 __all__ = ["SlowAnsCoder"]
@@ -34,7 +34,8 @@ class SlowAnsCoder:
 
     The empty coder holds *initial bits*: one zero slot pushed in base ``2^P``, so
     ``state = 2^P``. The first bits-back pop needs something to pop from; these
-    ``P`` bits are lent to it and not counted by :meth:`num_bits`.
+    ``initial_bits = P`` bits are lent to it. A decoder needs them too (it ends on them), so
+    :meth:`num_bits` counts them, and ``num_bits() - initial_bits`` is the message's own cost.
 
     Invariant: ``stack.state >= 2^P``. Encoding keeps it (it pops in base
     ``m(x) <= 2^P`` from at least ``2^P``, then pushes in base ``2^P``). A decode that
@@ -43,7 +44,8 @@ class SlowAnsCoder:
     """
 
     def __init__(self, precision: int = 24):
-        self.precision = check_precision(precision)
+        self.precision = check_precision(precision, ConfigError)
+        self.initial_bits = self.precision  # the one-off start-up cost (see ansedu.coders)
         self.stack = UniformCoder()
         self.stack.push(0, 1 << self.precision)  # the initial bits
 
@@ -57,9 +59,10 @@ class SlowAnsCoder:
         ``model`` is one model for every symbol, a sequence of one model per symbol, or a
         model family followed by its parameter arrays. Every symbol is checked before
         anything is pushed."""
-        starts, masses = encoding_intervals(symbols, model, params, self.precision)
-        for c, m in zip(reversed(starts), reversed(masses)):
-            self._encode_one(c, m)
+        starts, masses = encoding_interval_arrays(symbols, model, params, self.precision)
+        for c_chunk, m_chunk in reversed_chunks(starts, masses):
+            for c, m in zip(c_chunk, m_chunk):
+                self._encode_one(c, m)
 
     def _encode_one(self, c: int, m: int) -> None:
         """The three bits-back steps for a symbol that owns slots ``c .. c + m - 1``."""
@@ -102,8 +105,9 @@ class SlowAnsCoder:
         return x
 
     def num_bits(self) -> int:
-        """Bits of the message, without the leading one and the initial bits."""
-        return self.stack.num_bits() - self.precision
+        """Bits a decoder needs: the state's binary digits below its leading one, the
+        ``initial_bits`` included (so ``num_bits() - initial_bits`` is the message's cost)."""
+        return self.stack.num_bits()
 
     def is_empty(self) -> bool:
         return self.stack.state == 1 << self.precision

@@ -32,28 +32,52 @@ as ``k`` whole words).
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
+from .._validate import as_index
 from ..errors import ConfigError, DecodeError, InvariantError, WordTypeError
-from ..models.protocol import decoding_lookup, encoding_intervals
+from ..models.categorical import MAX_PRECISION
+from ..models.protocol import decoding_lookup, encoding_interval_arrays, reversed_chunks
 
-__all__ = ["AnsCoder", "word_dtype"]
+__all__ = ["AnsCoder", "word_dtype", "MAX_HEAD_SIZE"]
+
+#: The largest head an :class:`AnsCoder` accepts, in bits (the head is one Python integer,
+#: written out as ``S/W`` words; constriction's heads are 32 or 64 bits).
+MAX_HEAD_SIZE = 1024
 
 
 def word_dtype(word_size: int) -> np.dtype:
     """The smallest unsigned numpy type that holds a word of ``word_size`` bits."""
+    word_size = as_index(word_size, ConfigError, "word_size")
+    if word_size < 1:
+        raise ConfigError(f"word_size must be a positive number of bits, got {word_size}")
     for bits, dtype in ((8, np.uint8), (16, np.uint16), (32, np.uint32), (64, np.uint64)):
         if word_size <= bits:
             return np.dtype(dtype)
     raise ConfigError(f"word_size {word_size} is larger than 64 bits")
 
 
+def _typecode(dtype: np.dtype) -> str:
+    """The :mod:`array` type code of an unsigned numpy word type (same size, same byte order)."""
+    for code in "BHILQ":
+        if array(code).itemsize == dtype.itemsize:
+            return code
+    raise ConfigError(f"no array type for {dtype}")  # (cannot happen on a platform numpy supports)
+
+
 def _check_settings(precision, word_size, head_size) -> None:
     for name, value in (("precision", precision), ("word_size", word_size), ("head_size", head_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ConfigError(f"{name} must be a positive integer number of bits, got {value!r}")
     if word_size > 64:
         raise ConfigError(f"word_size must be at most 64 bits (a numpy word), got {word_size}")
+    if precision > MAX_PRECISION:
+        raise ConfigError(f"precision must be at most {MAX_PRECISION} bits (the largest precision a "
+                          f"model has), got {precision}")
+    if head_size > MAX_HEAD_SIZE:
+        raise ConfigError(f"head_size must be at most {MAX_HEAD_SIZE} bits, got {head_size}")
     if precision > word_size:
         raise ConfigError(f"precision {precision} > word_size {word_size}: with precision at most the "
                           "word size, one flushed or refilled word per symbol keeps the head in range")
@@ -91,8 +115,10 @@ class AnsCoder:
         self.dtype = word_dtype(self.word_size)
         self._low = 1 << (self.head_size - self.word_size)  # L: the lowest legal head
         # The bulk is _words[:_n]; words above _n were popped by decoding and are kept
-        # so that seek() can jump back to them; the next encode discards them.
-        self._words: list[int] = []
+        # so that seek() can jump back to them; the next encode discards them. An array of
+        # machine words holds a word in W/8 bytes (a list of Python ints needs 40).
+        self._typecode = _typecode(self.dtype)
+        self._words = array(self._typecode)
         self._n = 0
         self.head = self._low
         if compressed is not None:
@@ -108,23 +134,27 @@ class AnsCoder:
         if compressed.dtype != self.dtype or compressed.ndim != 1:
             raise WordTypeError(f"compressed data must be a 1-d array of {self.dtype} words for "
                                 f"word_size={self.word_size}, got {compressed.ndim}-d {compressed.dtype}")
-        words = compressed.tolist()
-        if not words:
+        if compressed.size == 0:
             return
-        too_big = [i for i, w in enumerate(words) if w >> self.word_size]
-        if too_big:
-            raise WordTypeError(f"word {too_big[0]} is {words[too_big[0]]}, more than {self.word_size} bits")
+        if self.word_size < 8 * self.dtype.itemsize:
+            too_big = np.flatnonzero(compressed >> self.word_size)
+            if too_big.size:
+                raise WordTypeError(f"word {too_big[0]} is {compressed[too_big[0]]}, more than "
+                                    f"{self.word_size} bits")
         k = self.head_size // self.word_size
-        if len(words) < k:
-            raise DecodeError(f"compressed data of {len(words)} words is truncated: a non-empty message "
+        n = compressed.size - k
+        if n < 0:
+            raise DecodeError(f"compressed data of {compressed.size} words is truncated: a non-empty message "
                               f"has at least {k} words (the head)")
-        if words[-1] == 0:
+        if compressed[-1] == 0:
             raise DecodeError("compressed data is corrupted or truncated: its last word (the top of the "
                               "head) is zero, which get_compressed never writes")
         head = 0
-        for w in reversed(words[len(words) - k:]):
+        for w in reversed(compressed[n:].tolist()):
             head = (head << self.word_size) | w
-        self._words, self._n, self.head = words[:len(words) - k], len(words) - k, head
+        bulk = array(self._typecode)
+        bulk.frombytes(np.ascontiguousarray(compressed[:n], dtype=self.dtype).tobytes())
+        self._words, self._n, self.head = bulk, n, head
 
     def get_compressed(self) -> np.ndarray:
         """The compressed data: the bulk, then the head as ``S/W`` words, lowest first.
@@ -136,40 +166,57 @@ class AnsCoder:
             return np.zeros(0, dtype=self.dtype)
         mask = (1 << self.word_size) - 1
         head_words = [(self.head >> shift) & mask for shift in range(0, self.head_size, self.word_size)]
-        return np.array(self._words[:self._n] + head_words, dtype=self.dtype)
+        out = np.empty(self._n + len(head_words), dtype=self.dtype)
+        out[:self._n] = np.frombuffer(self._words, dtype=self.dtype, count=self._n)
+        out[self._n:] = head_words
+        return out
 
     def num_words(self) -> int:
         """Length of :meth:`get_compressed`."""
         return 0 if self.is_empty() else self._n + self.head_size // self.word_size
 
     def num_bits(self) -> int:
-        """Size of :meth:`get_compressed` in bits."""
+        """Size of :meth:`get_compressed` in bits, the ``initial_bits`` included."""
         return self.num_words() * self.word_size
+
+    @property
+    def initial_bits(self) -> int:
+        """The one-off start-up cost included in :meth:`num_bits`: the ``S - W`` bits below the
+        leading one of the initial head ``L`` (``0`` for an empty coder, which writes no words).
+        ``num_bits() - initial_bits`` is what the message itself costs (see :mod:`ansedu.coders`)."""
+        return 0 if self.is_empty() else self.head_size - self.word_size
 
     def is_empty(self) -> bool:
         """Whether the coder holds no data (as after ``AnsCoder()``)."""
         return self._n == 0 and self.head == self._low
 
     def clear(self) -> None:
-        self._words, self._n, self.head = [], 0, self._low
+        self._words, self._n, self.head = array(self._typecode), 0, self._low
 
     def clone(self) -> "AnsCoder":
         twin = AnsCoder(precision=self.precision, word_size=self.word_size,
                         head_size=self.head_size, debug=self.debug)
-        twin._words, twin._n, twin.head = list(self._words), self._n, self.head
+        twin._words, twin._n, twin.head = array(self._typecode, self._words), self._n, self.head
         return twin
 
     # -- random access -----------------------------------------------------------
 
     def pos(self) -> tuple[int, int]:
-        """A checkpoint ``(position, state)``: the bulk's length in words and the head.
+        """A checkpoint ``(position, state)``: the bulk's length in words and the head
+        (the *state* of a checkpoint is always the head, as in :meth:`seek`).
 
         Recorded while encoding, it lets :meth:`seek` jump to the symbols that were
         encoded before it (which decode after everything encoded later)."""
         return self._n, self.head
 
     def seek(self, position: int, state: int) -> None:
-        """Jump to a checkpoint from :meth:`pos`, backwards or forwards, while decoding."""
+        """Jump to a checkpoint ``(position, state)`` from :meth:`pos`, backwards or forwards,
+        while decoding: ``position`` is a length of the bulk in words, ``state`` the head.
+
+        Raises :class:`DecodeError` (and changes nothing) unless both are integers (not
+        floats or bools) and the checkpoint fits this coder's data."""
+        position = as_index(position, DecodeError, "position (a number of bulk words)")
+        state = as_index(state, DecodeError, "state (the head)")
         if not 0 <= position <= len(self._words):
             raise DecodeError(f"cannot seek to word {position}: the data has {len(self._words)} bulk words")
         if not self._low <= state < 1 << self.head_size:
@@ -193,26 +240,27 @@ class AnsCoder:
         All symbols are checked before anything is pushed: bad input raises and leaves
         the coder unchanged.
         """
-        starts, masses = encoding_intervals(symbols, model, params, self.precision)
+        starts, masses = encoding_interval_arrays(symbols, model, params, self.precision)
 
         P, W, shift = self.precision, self.word_size, self.head_size - self.precision
         mask = (1 << W) - 1
         head, debug = self.head, self.debug
         del self._words[self._n:]  # words popped by decoding are overwritten now
         words = self._words
-        for c, m in zip(reversed(starts), reversed(masses)):
-            # The step below maps h to h' = (h div m) 2^P + (h mod m) + c, and
-            # h' < 2^S exactly when h < m 2^(S-P). So if h >= m 2^(S-P), flush first:
-            # then h < 2^(S-W) <= m 2^(S-P) (as P <= W), and invariant 1 holds after the step.
-            # Invariant 2: h' >= h, as 2^P >= m; after a flush h >= m 2^(S-P-W), so
-            # h' >= 2^(S-P-W) 2^P = L.
-            if head >> shift >= m:
-                words.append(head & mask)
-                head >>= W
-            # The bits-back step of SlowAnsCoder on the head: pop z' in base m, push c + z' in base 2^P.
-            head = ((head // m) << P) + head % m + c
-            if debug:
-                self._check_invariants(head, len(words))
+        for c_chunk, m_chunk in reversed_chunks(starts, masses):  # plain ints, last symbol first
+            for c, m in zip(c_chunk, m_chunk):
+                # The step below maps h to h' = (h div m) 2^P + (h mod m) + c, and
+                # h' < 2^S exactly when h < m 2^(S-P). So if h >= m 2^(S-P), flush first:
+                # then h < 2^(S-W) <= m 2^(S-P) (as P <= W), and invariant 1 holds after the step.
+                # Invariant 2: h' >= h, as 2^P >= m; after a flush h >= m 2^(S-P-W), so
+                # h' >= 2^(S-P-W) 2^P = L.
+                if head >> shift >= m:
+                    words.append(head & mask)
+                    head >>= W
+                # The bits-back step of SlowAnsCoder on the head: pop z' in base m, push c + z' in base 2^P.
+                head = ((head // m) << P) + head % m + c
+                if debug:
+                    self._check_invariants(head, len(words))
         self.head, self._n = head, len(words)
 
     def decode(self, model, *args):

@@ -11,20 +11,34 @@ uniformly distributed; this is the building block of ANS.
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
+
 from ..errors import DecodeError, SymbolError
 
 __all__ = ["UniformCoder"]
 
 
+def _whole(value) -> int | None:
+    """``value`` as an int if it is a whole number other than a bool (``3``, ``np.int64(3)``,
+    ``3.0``), else None: NaN, infinities, fractions, strings and booleans are not digits."""
+    if type(value) is int:
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        whole = int(value)
+        return whole if whole == value else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _check_base(base) -> int:
-    if isinstance(base, bool) or not isinstance(base, int) or base < 1:
-        try:
-            if int(base) == base and base >= 1:
-                return int(base)
-        except (TypeError, ValueError):
-            pass
+    whole = _whole(base)
+    if whole is None or whole < 1:
         raise SymbolError(f"base must be a positive integer, got {base!r}")
-    return base
+    return whole
 
 
 class UniformCoder:
@@ -45,6 +59,9 @@ class UniformCoder:
     (7, 3)
     """
 
+    #: No start-up cost: the leading one is implied by the length of the bits (see :mod:`ansedu.coders`).
+    initial_bits = 0
+
     def __init__(self, state: int = 1):
         if isinstance(state, bool) or not isinstance(state, int) or state < 1:
             raise DecodeError(f"a UniformCoder's state is an integer >= 1, got {state!r}")
@@ -53,13 +70,10 @@ class UniformCoder:
     def push(self, symbol: int, base: int) -> None:
         """Write ``symbol`` (one of ``0 .. base-1``) as the new lowest digit."""
         base = _check_base(base)
-        if isinstance(symbol, bool) or not isinstance(symbol, int):
-            try:
-                if int(symbol) != symbol:
-                    raise ValueError
-                symbol = int(symbol)
-            except (TypeError, ValueError):
-                raise SymbolError(f"symbol must be an integer, got {symbol!r}") from None
+        whole = _whole(symbol)
+        if whole is None:
+            raise SymbolError(f"symbol must be an integer, got {symbol!r}")
+        symbol = whole
         if not 0 <= symbol < base:
             raise SymbolError(f"symbol {symbol} is not a digit in base {base}: it must be in 0..{base - 1}")
         self.state = self.state * base + symbol

@@ -38,10 +38,11 @@ import operator
 
 import numpy as np
 
-from .._validate import as_integers
+from .._validate import as_exact_integers, as_integers
 from ..errors import ConfigError, DecodeError, ModelError, SymbolError
 
-__all__ = ["is_model", "num_params", "encoding_intervals", "decoding_lookup", "check_amount"]
+__all__ = ["is_model", "num_params", "encoding_intervals", "encoding_interval_arrays", "reversed_chunks",
+           "decoding_lookup", "check_amount"]
 
 
 def is_model(obj) -> bool:
@@ -111,8 +112,8 @@ def _param_arrays(model, params, n=None):
     return arrays
 
 
-def encoding_intervals(symbols, model, params, precision: int):
-    """Check a message and its model(s); return ``(starts, masses)``, one per symbol, as lists.
+def encoding_interval_arrays(symbols, model, params, precision: int):
+    """Check a message and its model(s); return ``(starts, masses)``, one per symbol, as int64 arrays.
 
     This is everything a coder needs to encode: the checks all happen here, before a
     coder changes, so bad input (a symbol the model cannot encode, a model of another
@@ -125,16 +126,60 @@ def encoding_intervals(symbols, model, params, precision: int):
         arrays = _param_arrays(one, params, n)
         if hasattr(one, "intervals"):
             starts, masses = one.intervals(symbols, *arrays)
-            return np.asarray(starts).tolist(), np.asarray(masses).tolist()
-        columns = [a.tolist() for a in arrays]
-        pairs = [one.interval(x, *(col[i] for col in columns)) for i, x in enumerate(symbols.tolist())]
+        else:
+            columns = [a.tolist() for a in arrays]
+            pairs = [one.interval(x, *(col[i] for col in columns)) for i, x in enumerate(symbols.tolist())]
+            starts, masses = [c for c, _ in pairs], [m for _, m in pairs]
     else:
         if params:
             raise ModelError("parameter arrays go with a model family, not with a sequence of models")
         if len(models) != n:
             raise SymbolError(f"got {n} symbols but {len(models)} models: give one model per symbol")
         pairs = [m.interval(x) for x, m in zip(symbols.tolist(), models)]
-    return [c for c, _ in pairs], [m for _, m in pairs]
+        starts, masses = [c for c, _ in pairs], [m for _, m in pairs]
+    return _checked_intervals(starts, masses, n, precision, one if one is not None or not models else models[0])
+
+
+def _checked_intervals(starts, masses, n: int, precision: int, model):
+    """The intervals a model gave, as int64 arrays, checked to be slots of ``0 .. 2^P - 1``
+    (a model that breaks the protocol must not make a coder divide by zero halfway)."""
+    name = type(model).__name__
+    try:
+        starts = as_exact_integers(starts, ModelError, f"start of an interval of {name}")
+        masses = as_exact_integers(masses, ModelError, f"mass of an interval of {name}")
+    except ModelError as exc:
+        raise ModelError(f"{name} gave intervals that are not integers: {exc}") from None
+    if starts.shape != (n,) or masses.shape != (n,):
+        raise ModelError(f"{name} gave {starts.size} starts and {masses.size} masses for {n} symbols")
+    if n:
+        bad = np.flatnonzero((masses < 1) | (starts < 0) | (starts > (1 << precision) - masses))
+        if bad.size:
+            i = bad[0]
+            raise ModelError(f"{name} gave symbol {i} the interval c = {starts[i]}, m = {masses[i]}, "
+                             f"which is not a non-empty run of the 2^{precision} slots")
+    return starts.astype(np.int64), masses.astype(np.int64)
+
+
+def encoding_intervals(symbols, model, params, precision: int):
+    """:func:`encoding_interval_arrays`, as two lists of Python ints."""
+    starts, masses = encoding_interval_arrays(symbols, model, params, precision)
+    return starts.tolist(), masses.tolist()
+
+
+#: How many symbols a coder turns into Python ints at a time (see :func:`reversed_chunks`).
+CHUNK = 1 << 16
+
+
+def reversed_chunks(starts: np.ndarray, masses: np.ndarray, chunk: int | None = None):
+    """Yield ``(starts, masses)`` as lists of Python ints, last symbol first, ``chunk`` at a time
+    (default :data:`CHUNK`).
+
+    A coder's loop runs fastest over plain ints; converting a whole message at once would
+    hold two Python ints per symbol (about 70 bytes), converting it in chunks holds one chunk."""
+    chunk = CHUNK if chunk is None else chunk
+    for end in range(starts.size, 0, -chunk):
+        begin = max(0, end - chunk)
+        yield starts[begin:end][::-1].tolist(), masses[begin:end][::-1].tolist()
 
 
 def check_amount(amt) -> int:
