@@ -16,7 +16,7 @@ from .errors import (AnseduError, ConfigError, DecodeError, InvariantError, Mode
 from .information import cross_entropy, entropy, information_content, kl_divergence
 from .models import Categorical, EntropyModel, Uniform, quantize_probabilities
 from .slow_ans import SlowAnsCoder
-from .streaming import AnsCoder
+from .streaming import AnsCoder, word_dtype
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
 from .uniform import UniformCoder
 
@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "information_content", "entropy", "cross_entropy", "kl_divergence",
     "HuffmanCode", "kraft_sum", "expected_length",
-    "UniformCoder", "SlowAnsCoder", "AnsCoder",
+    "UniformCoder", "SlowAnsCoder", "AnsCoder", "word_dtype",
     "EntropyModel", "Categorical", "Uniform", "quantize_probabilities",
     "AnseduError", "ModelError", "SymbolError", "DecodeError", "ConfigError", "WordTypeError",
     "InvariantError",
