@@ -79,7 +79,7 @@ def test_reject_tampering_fails_every_test_cell():
             "nbgrader": {"grade_id": "test", "locked": True, "grade": True, "solution": False, "points": 1}}),
     ]
     nb.cells[2].outputs = []
-    nb, _ = preprocessors.RejectTampering().preprocess(nb, {})
+    nb, _ = preprocessors.RejectTampering()(nb, {})  # as nbconvert calls it (only if enabled)
     [output] = nb.cells[2].outputs
     assert output.output_type == "error" and "cell 2 (answer cell `answer`), line 1" in output.evalue
     assert "`check`" in output.evalue
@@ -100,7 +100,7 @@ def test_show_failure_messages_hides_hidden_code():
                                             traceback=["Traceback", "----> 1 f()", "ValueError: bad"])]
     nb = nbformat.v4.new_notebook()
     nb.cells = [cell, other]
-    nb, _ = preprocessors.ShowFailureMessages().preprocess(nb, {})
+    nb, _ = preprocessors.ShowFailureMessages()(nb, {})  # as nbconvert calls it (only if enabled)
     assert nb.cells[0].outputs[0].traceback == ["TestFailure: the threshold is wrong"]
     assert secret not in str(nb.cells[0].outputs) and "warning at line 3" in nb.cells[0].outputs[1].text
     assert nb.cells[1].outputs[0].traceback == ["Traceback", "----> 1 f()", "ValueError: bad"]

@@ -494,8 +494,8 @@ def page_text(page: str) -> str:
 
 
 def hidden_test_lines(source: Path, released: Path) -> set[str]:
-    """The lines of hidden test code in the source notebook that appear nowhere in the student
-    version (stripped; shorter lines such as `else:` say nothing about the tests)."""
+    """The lines of hidden test code in the source notebook that are not part of any line of the
+    student version (stripped; shorter lines such as `else:` say nothing about the tests)."""
     hidden = set()
     for cell in read_nb(source).cells:
         inside = False
@@ -506,7 +506,7 @@ def hidden_test_lines(source: Path, released: Path) -> set[str]:
             elif inside:
                 hidden.add(line.strip())
     visible = {line.strip() for cell in read_nb(released).cells for line in cell.source.splitlines()}
-    return {line for line in hidden - visible if len(line) >= 12}
+    return {line for line in hidden if len(line) >= 12 and not any(line in v for v in visible)}
 
 
 def check_feedback(graded: Graded) -> None:

@@ -151,22 +151,25 @@ def install(forbidden, allowed=(), tasks=None) -> None:
                 _FORBIDDEN[id(function)] = None if scope is None or previous is None else previous | scope
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_library(filename: str) -> bool:
     path = os.path.abspath(filename)
     return path.startswith(_LIBRARY + os.sep) and not path.startswith(_GRADING + os.sep)
 
 
-def _is_student(filename: str) -> bool:
-    """Code a student may have written: a cell that is not a registered test cell, or a file
-    outside the library and the Python installation."""
-    if filename in _TRUSTED:
-        return False
+@functools.lru_cache(maxsize=4096)
+def _is_outside_code(filename: str) -> bool:
+    """A file that is neither the library nor the Python installation (nor a pseudo-file)."""
     if filename.startswith("<"):
         return filename.startswith("<ipython-input-")
     path = os.path.abspath(filename)
-    if path.startswith(_LIBRARY + os.sep) or path.startswith(_NEUTRAL_PREFIXES):
-        return False
-    return True
+    return not (path.startswith(_LIBRARY + os.sep) or path.startswith(_NEUTRAL_PREFIXES))
+
+
+def _is_student(filename: str) -> bool:
+    """Code a student may have written: a cell that is not a registered test cell, or a file
+    outside the library and the Python installation."""
+    return filename not in _TRUSTED and _is_outside_code(filename)
 
 
 def _student_task(frame):

@@ -15,6 +15,7 @@ import re
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
+from traitlets import Bool
 
 from . import tamper
 
@@ -101,6 +102,8 @@ class RejectTampering(Preprocessor):
     """Fail every test cell of a notebook whose student cells redefine or patch the tests'
     helpers, the library or the interpreter. Runs in autograde after Execute."""
 
+    enabled = Bool(True, help="nbconvert runs a preprocessor only if it is enabled").tag(config=True)
+
     def preprocess(self, nb, resources):
         report = tampering_report(nb, _trusted_sources(nb, resources))
         if not report:
@@ -118,7 +121,7 @@ class RejectTampering(Preprocessor):
 
 
 def hidden_lines(nb) -> set[str]:
-    """The stripped lines of hidden test code in the notebook that appear nowhere else in it."""
+    """The stripped lines of hidden test code in the notebook that appear in no visible line."""
     hidden, visible = set(), set()
     for cell in nb.cells:
         inside = False
@@ -132,7 +135,8 @@ def hidden_lines(nb) -> set[str]:
                 hidden.add(line.strip())
                 continue
             (hidden if inside else visible).add(line.strip())
-    return {line for line in hidden - visible if len(line) >= MIN_SECRET}
+    # a line that is part of a visible line (`"the flush")`) gives nothing away
+    return {line for line in hidden if len(line) >= MIN_SECRET and not any(line in v for v in visible)}
 
 
 def _scrub(text: str, secret: set[str]) -> str:
@@ -144,6 +148,8 @@ def _scrub(text: str, secret: set[str]) -> str:
 class ShowFailureMessages(Preprocessor):
     """Test cells show their failure message without a traceback; no line of hidden test code
     survives in any output. Runs in generate_feedback before ClearHiddenTests."""
+
+    enabled = Bool(True, help="nbconvert runs a preprocessor only if it is enabled").tag(config=True)
 
     def preprocess(self, nb, resources):
         secret = hidden_lines(nb)
