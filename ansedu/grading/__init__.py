@@ -33,10 +33,13 @@ __all__ = ["fresh"]
 _HERE = Path(__file__).resolve().parent
 
 
-def fresh(problem_set: str, namespace: dict | None = None):
+def fresh(problem_set: str, namespace: dict | None = None) -> None:
     """Load the helpers of `problem_set` (the module ``ansedu/grading/<problem_set>.py``) anew
     from its file, put them into the calling cell's namespace (or `namespace`), mark the calling
-    cell as test code, and install the set's bans on library functions. Returns the module.
+    cell as test code, and install the set's bans on library functions.
+
+    Returns None on purpose: a test cell whose last statement has a value shows it as its
+    output, and nbgrader reads such an output as the cell's score.
 
     The first line of every set-up and test cell of a problem set is
     ``from ansedu.grading import fresh; fresh("psN")``."""
@@ -54,4 +57,3 @@ def fresh(problem_set: str, namespace: dict | None = None):
     module.NOTEBOOK = target
     for name in module.HELPERS:
         target[name] = getattr(module, name)
-    return module

@@ -69,7 +69,7 @@ def run(function, *arguments, topic=None):
         raise
     except Exception as error:
         raise failure(f"{name}({_shown(arguments)}) raised {type(error).__name__}: {error}\n"
-                      f"(reread the book, {BOOK[topic or TOPIC_OF.get(name, 'information')]})") from error
+                      f"(reread the book, {BOOK[topic or TOPIC_OF.get(name, 'information')]})") from (None if isinstance(error, NotImplementedError) else error)
 
 
 def random_distribution(rng, n, zeros=0.3):
