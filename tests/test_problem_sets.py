@@ -493,9 +493,11 @@ def page_text(page: str) -> str:
     return html.unescape(TAG.sub("", page))
 
 
-def hidden_test_lines(source: Path, released: Path) -> set[str]:
+def hidden_test_lines(source: Path, *visible_notebooks: Path) -> set[str]:
     """The lines of hidden test code in the source notebook that are not part of any line of the
-    student version (stripped; shorter lines such as `else:` say nothing about the tests)."""
+    notebooks a student sees (the student version, and the student's own submission: a solution
+    may share a line with a hidden helper); stripped, and shorter lines such as `else:` say
+    nothing about the tests."""
     hidden = set()
     for cell in read_nb(source).cells:
         inside = False
@@ -505,7 +507,8 @@ def hidden_test_lines(source: Path, released: Path) -> set[str]:
                 hidden.add(line.strip())
             elif inside:
                 hidden.add(line.strip())
-    visible = {line.strip() for cell in read_nb(released).cells for line in cell.source.splitlines()}
+    visible = {line.strip() for path in visible_notebooks for cell in read_nb(path).cells
+               for line in cell.source.splitlines()}
     return {line for line in hidden if len(line) >= 12 and not any(line in v for v in visible)}
 
 
@@ -520,8 +523,9 @@ def check_feedback(graded: Graded) -> None:
         pages = graded.feedback(student)
         assert pages, f"{graded.assignment}: no feedback for `{student}`"
         for name, page in pages.items():
-            secret = hidden_test_lines(source_dir / name.replace(".html", ".ipynb"),
-                                       graded.generated / name.replace(".html", ".ipynb"))
+            notebook = name.replace(".html", ".ipynb")
+            secret = hidden_test_lines(source_dir / notebook, graded.generated / notebook,
+                                       graded.course / "submitted" / student / graded.assignment / notebook)
             assert secret, f"{name}: found no hidden test lines to look for"
             text = page_text(page)
             shown = sorted(line for line in secret if line in text)
