@@ -36,6 +36,10 @@ MODULES = {"np": "numpy", "ansedu": "ansedu"}
     "b = __builtins__\n",
     "from ansedu.grading import fresh\n",
     "%load_ext autoreload\n",
+    "import numpy as n\nn.allclose = lambda *a, **k: True\n",
+    "from ansedu import Categorical as C\nC.interval = print\n",
+    "x = np\nx.allclose = print\n",
+    "del np.allclose\n",
 ])
 def test_tampering_is_found(source):
     assert tamper.find_tampering(source, PROTECTED, MODULES), source

@@ -65,7 +65,9 @@ def tampering_report(nb, trusted: dict[int, bool]) -> list[str]:
     """Every finding in the cells a student could change, as 'cell N (answer x), line L: ...'."""
     trusted_sources = [c.source for i, c in enumerate(nb.cells) if trusted[i] and c.cell_type == "code"]
     protected = tamper.protected_names(trusted_sources, helper_names=all_helper_names())
-    modules = tamper.module_bindings(trusted_sources)
+    student_sources = [c.source for i, c in enumerate(nb.cells) if not trusted[i] and c.cell_type == "code"]
+    # a module imported in any student cell must not be patched in another
+    modules = {**tamper.module_bindings(student_sources), **tamper.module_bindings(trusted_sources)}
     report = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or trusted[i]:

@@ -121,6 +121,8 @@ def find_tampering(source: str, protected: set[str], modules: dict[str, str]) ->
     except SyntaxError:
         return []   # a cell that does not parse cannot run, so it changes nothing
     findings = []
+    # what this cell imports is off limits too (`import numpy as n; n.allclose = ...`)
+    patchable = {**module_bindings([source]), **modules}
 
     def add(node, what):
         if (getattr(node, "lineno", 0), what) not in findings:
@@ -137,7 +139,7 @@ def find_tampering(source: str, protected: set[str], modules: dict[str, str]) ->
                 add(target, f"assigns to `{target.id}`, which the tests use")
         elif isinstance(target, (ast.Attribute, ast.Subscript)):
             root = _root(target)
-            if root in protected or root in modules:
+            if root in protected or root in patchable:
                 add(target, f"changes `{ast.unparse(target)}`, part of what the tests use")
             elif _chain_has_dunder(target):
                 add(target, f"changes the special attribute `{ast.unparse(target)}`")
@@ -183,6 +185,10 @@ def find_tampering(source: str, protected: set[str], modules: dict[str, str]) ->
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 check_target(target, top)
+            value = getattr(node, "value", None)
+            imported = patchable.get(value.id, "") if isinstance(value, ast.Name) else ""
+            if imported and "." not in imported:   # a whole module (`import numpy as np`)
+                add(node, f"gives the module `{value.id}` another name")
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr)):
             check_target(node.target, top and not isinstance(node, ast.comprehension))
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
