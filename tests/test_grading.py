@@ -137,3 +137,33 @@ def test_guard_fails_delegation_only_inside_tests():
     assert lines[0].startswith("entropy calls ansedu.entropy, the library's own version"), lines
     assert lines[1].startswith("entropy calls ansedu.entropy"), lines
     assert lines[2] == "1.0", lines
+
+
+def _case_module(assignment):
+    import importlib.util
+    path = ROOT / "tests" / "problem_set_cases" / f"{assignment}.py"
+    spec = importlib.util.spec_from_file_location(f"grading_cases_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()))
+def test_cases_are_judged_right(assignment):
+    """Typical mistakes and library shortcuts are not tampering (they are graded on their
+    merits); the OVERRIDE case is."""
+    nb, trusted = _cells(ROOT / "problem_sets" / assignment / f"{assignment}.ipynb")
+    cases = _case_module(assignment)
+
+    def report_with(cells):
+        changed = nbformat.from_dict(nbformat.reads(nbformat.writes(nb), as_version=4))
+        for cell in changed.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in cells:
+                cell.source = cells[cell.metadata["nbgrader"]["grade_id"]]
+        return preprocessors.tampering_report(changed, trusted)
+
+    for mistake in cases.MISTAKES:
+        assert report_with(mistake["cells"]) == [], mistake["name"]
+    assert report_with(cases.SHORTCUT["cells"]) == []
+    report = report_with(cases.OVERRIDE["cells"])
+    assert report and all(any(f"`{name}`" in line for line in report) for name in cases.OVERRIDE["names"]), report
