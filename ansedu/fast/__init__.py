@@ -1,0 +1,5 @@
+"""Part IV: fast ANS. A compiled streaming coder (numba, optional) and interleaved lanes in numpy."""
+
+from .compiled import HAVE_NUMBA, CompiledAnsCoder
+
+__all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
