@@ -96,11 +96,21 @@ def _decode_loop(cdf, masses, amt, head, words, n, P, W, low, out):
     return amt, head, n
 
 
+def _first_bad_symbol(symbols, masses):
+    """The position of the first symbol outside the alphabet or of mass zero, or -1."""
+    for i in range(symbols.size):
+        x = symbols[i]
+        if x < 0 or x >= masses.size or masses[x] == 0:
+            return i
+    return -1
+
+
 if HAVE_NUMBA:
+    _check_kernel = numba.njit(cache=True, nogil=True)(_first_bad_symbol)
     _encode_kernel = numba.njit(cache=True, nogil=True)(_encode_loop)
     _decode_kernel = numba.njit(cache=True, nogil=True)(_decode_loop)
 else:
-    _encode_kernel = _decode_kernel = None
+    _encode_kernel = _decode_kernel = _check_kernel = None
 
 _U = np.uint64
 
@@ -179,9 +189,13 @@ class CompiledAnsCoder(AnsCoder):
         if not self.compiled or one is None or not hasattr(one, "intervals"):
             return self._python(AnsCoder.encode_reverse, symbols, model, *params)
         if isinstance(one, EntropyModel) and not params:
-            symbols = one.check_symbols(symbols)  # raises before anything changes
             starts, masses = one.cdf.astype(np.uint64), one.masses.astype(np.uint64)
-            sym = symbols.astype(np.int64)
+            if isinstance(symbols, np.ndarray) and symbols.dtype in (np.int64, np.int32) and symbols.ndim == 1:
+                sym = symbols if symbols.dtype == np.int64 else symbols.astype(np.int64)
+                if _check_kernel(sym, masses) >= 0:  # the same check as one.check_symbols, compiled
+                    one.check_symbols(symbols)  # raises the model's error, before anything changes
+            else:
+                sym = one.check_symbols(symbols)  # raises before anything changes
             count = sym.size
         else:
             sym_in = np.asarray(symbols)
