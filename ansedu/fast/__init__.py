@@ -3,3 +3,6 @@
 from .compiled import HAVE_NUMBA, CompiledAnsCoder
 
 __all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
+from .interleaved import InterleavedAnsCoder, choose_lanes, vector_lookup
+
+__all__ += ["InterleavedAnsCoder", "choose_lanes", "vector_lookup"]
