@@ -6,3 +6,6 @@ __all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
 from .interleaved import InterleavedAnsCoder, choose_lanes, vector_lookup
 
 __all__ += ["InterleavedAnsCoder", "choose_lanes", "vector_lookup"]
+from .tans import TansCoder
+
+__all__ += ["TansCoder"]

@@ -1,0 +1,124 @@
+"""tANS as cached rANS: every step of :class:`~ansedu.AnsCoder` for one static model, in tables.
+
+With a small head (``S`` bits, so ``2^S - 2^(S-W)`` possible heads) and one fixed model, the
+streaming rANS step has few enough inputs to be tabulated once: for every symbol ``x`` and
+head ``h``, encoding's (flush?, flushed word, next head); for every head, decoding's
+(symbol, head after the undone step). Coding is then table look-ups and no division, which is
+what table ANS (tANS, as in zstd's FSE) does. The tables are filled by running the rANS step
+itself (:class:`~ansedu.AnsCoder` on each head), so the words are exactly AnsCoder's with the
+same settings; tests check this.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..coders.streaming import AnsCoder, _check_settings, word_dtype
+from ..errors import ConfigError, DecodeError, WordTypeError
+from ..models.categorical import EntropyModel
+from .compiled import HAVE_NUMBA
+
+__all__ = ["TansCoder"]
+
+
+def _tans_encode(symbols, flush, word, nxt, head, low, words, n):
+    for i in range(symbols.size - 1, -1, -1):
+        j = head - low
+        x = symbols[i]
+        if flush[x, j]:
+            words[n] = word[x, j]
+            n += 1
+        head = nxt[x, j]
+    return head, n
+
+
+def _tans_decode(amt, sym, after, head, low, W, words, n, out):
+    for i in range(amt):
+        j = head - low
+        out[i] = sym[j]
+        head = after[j]
+        if head < low:
+            if n == 0:
+                return i, head, n
+            n -= 1
+            head = (head << W) | words[n]
+    return amt, head, n
+
+
+if HAVE_NUMBA:
+    import numba
+    _tans_encode = numba.njit(cache=True)(_tans_encode)
+    _tans_decode = numba.njit(cache=True)(_tans_decode)
+
+
+class TansCoder:
+    """A table-driven ANS coder for one fixed model and a small head (``head_size <= 16``).
+
+    >>> from ansedu import Categorical, TansCoder
+    >>> model = Categorical([0.5, 0.3, 0.2], precision=8)
+    >>> coder = TansCoder(model, precision=8, word_size=8, head_size=16)
+    >>> coder.encode_reverse([0, 2, 1, 0])
+    >>> TansCoder(model, coder.get_compressed(), precision=8, word_size=8, head_size=16).decode(4).tolist()
+    [0, 2, 1, 0]
+    """
+
+    def __init__(self, model, compressed=None, *, precision: int = 8, word_size: int = 8, head_size: int = 16):
+        _check_settings(precision, word_size, head_size)
+        if head_size > 16:
+            raise ConfigError(f"head_size {head_size} > 16: tANS tabulates every head, 2^head_size of them")
+        if not isinstance(model, EntropyModel) or model.precision != precision:
+            raise ConfigError(f"TansCoder needs one fixed EntropyModel of precision {precision}")
+        self.model, self.precision, self.word_size, self.head_size = model, precision, word_size, head_size
+        self.dtype = word_dtype(word_size)
+        self._low = 1 << (head_size - word_size)
+        self._build_tables()
+        self._ref = AnsCoder(compressed, precision=precision, word_size=word_size, head_size=head_size)
+        self.head = self._ref.head
+        self._words = np.array(self._ref._words, dtype=np.int64)
+        self._n = self._ref._n
+
+    def _build_tables(self):
+        """Run AnsCoder's step on every head (and every possible symbol): the cache."""
+        P, W, S, L = self.precision, self.word_size, self.head_size, self._low
+        heads = range(L, 1 << S)
+        K = self.model.num_symbols
+        self.flush = np.zeros((K, len(heads)), dtype=np.bool_)
+        self.word = np.zeros((K, len(heads)), dtype=np.int64)
+        self.next = np.full((K, len(heads)), L, dtype=np.int64)
+        coder = AnsCoder(precision=P, word_size=W, head_size=S)
+        for x in np.flatnonzero(self.model.masses):
+            for j, h in enumerate(heads):
+                coder._words, coder._n, coder.head = [], 0, h
+                coder.encode_reverse([x], self.model)  # the rANS step itself
+                self.flush[x, j] = coder._n == 1
+                self.word[x, j] = coder._words[0] if coder._n else 0
+                self.next[x, j] = coder.head
+        self.sym = np.zeros(len(heads), dtype=np.int64)
+        self.after = np.zeros(len(heads), dtype=np.int64)
+        pmask = (1 << P) - 1
+        for j, h in enumerate(heads):
+            x, c, m = self.model.lookup(h & pmask)
+            self.sym[j] = x
+            self.after[j] = m * (h >> P) + (h & pmask) - c  # AnsCoder.decode's undone step (before refill)
+
+    def encode_reverse(self, symbols) -> None:
+        symbols = self.model.check_symbols(symbols)
+        words = np.empty(self._n + symbols.size, dtype=np.int64)
+        words[:self._n] = self._words[:self._n]
+        head, n = _tans_encode(symbols, self.flush, self.word, self.next, self.head, self._low, words, self._n)
+        self.head, self._words, self._n = int(head), words[:n], int(n)
+
+    def decode(self, amt: int) -> np.ndarray:
+        out = np.empty(int(amt), dtype=np.int32)
+        done, head, n = _tans_decode(int(amt), self.sym, self.after, self.head, self._low, self.word_size,
+                                     self._words, self._n, out)
+        if done < amt:
+            raise DecodeError(f"ran out of compressed data after decoding {done} of {amt} symbols "
+                              "(the coder is unchanged)")
+        self.head, self._n = int(head), int(n)
+        return out
+
+    def get_compressed(self) -> np.ndarray:
+        ref = AnsCoder(precision=self.precision, word_size=self.word_size, head_size=self.head_size)
+        ref._words, ref._n, ref.head = self._words[:self._n].tolist(), self._n, self.head
+        return ref.get_compressed()
