@@ -8,8 +8,7 @@ from ansedu import AnsCoder, Categorical, TansCoder
 from ansedu.errors import DecodeError
 from strategies import model_and_message
 
-# (8, 8, 16) works too, but filling its 2^16-head tables through AnsCoder takes minutes in Python
-SMALL = [(1, 1, 2), (2, 2, 4), (4, 4, 8), (3, 4, 12)]
+SMALL = [(1, 1, 2), (2, 2, 4), (4, 4, 8), (3, 4, 12), (8, 8, 16)]
 
 
 @pytest.mark.parametrize("setting", SMALL)
@@ -39,3 +38,18 @@ def test_tables_hold_the_step_and_bad_input():
     assert (t.flush[2, 255 - 16], t.word[2, 255 - 16], t.next[2, 255 - 16]) == (True, 15, 127)
     with pytest.raises(DecodeError):
         t.decode(3)
+
+
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_every_table_entry_is_the_ans_coder_step(data):
+    model, _ = data.draw(model_and_message(4))
+    t = TansCoder(model, precision=4, word_size=4, head_size=8)
+    coder = AnsCoder(precision=4, word_size=4, head_size=8)
+    for x in np.flatnonzero(model.masses):
+        for h in range(16, 256):
+            coder._words, coder._n, coder.head = [], 0, h
+            coder.encode_reverse([x], model)
+            assert (bool(t.flush[x, h - 16]), int(t.next[x, h - 16])) == (coder._n == 1, coder.head)
+            if coder._n:
+                assert t.word[x, h - 16] == coder._words[0]

@@ -4,9 +4,9 @@ With a small head (``S`` bits, so ``2^S - 2^(S-W)`` possible heads) and one fixe
 streaming rANS step has few enough inputs to be tabulated once: for every symbol ``x`` and
 head ``h``, encoding's (flush?, flushed word, next head); for every head, decoding's
 (symbol, head after the undone step). Coding is then table look-ups and no division, which is
-what table ANS (tANS, as in zstd's FSE) does. The tables are filled by running the rANS step
-itself (:class:`~ansedu.AnsCoder` on each head), so the words are exactly AnsCoder's with the
-same settings; tests check this.
+what table ANS (tANS, as in zstd's FSE) does. The tables are filled by the rANS step
+of :class:`~ansedu.AnsCoder` applied to all heads at once, so the words are exactly AnsCoder's
+with the same settings; tests check the tables and the words against AnsCoder itself.
 """
 
 from __future__ import annotations
@@ -78,28 +78,21 @@ class TansCoder:
         self._n = self._ref._n
 
     def _build_tables(self):
-        """Run AnsCoder's step on every head (and every possible symbol): the cache."""
+        """The rANS step of AnsCoder (ansedu/coders/streaming.py) on every head at once, in numpy:
+        the flush condition and step of encode_reverse, the undone step of decode (before its
+        refill). Tests check the tables against AnsCoder itself."""
         P, W, S, L = self.precision, self.word_size, self.head_size, self._low
-        heads = range(L, 1 << S)
-        K = self.model.num_symbols
-        self.flush = np.zeros((K, len(heads)), dtype=np.bool_)
-        self.word = np.zeros((K, len(heads)), dtype=np.int64)
-        self.next = np.full((K, len(heads)), L, dtype=np.int64)
-        coder = AnsCoder(precision=P, word_size=W, head_size=S)
-        for x in np.flatnonzero(self.model.masses):
-            for j, h in enumerate(heads):
-                coder._words, coder._n, coder.head = [], 0, h
-                coder.encode_reverse([x], self.model)  # the rANS step itself
-                self.flush[x, j] = coder._n == 1
-                self.word[x, j] = coder._words[0] if coder._n else 0
-                self.next[x, j] = coder.head
-        self.sym = np.zeros(len(heads), dtype=np.int64)
-        self.after = np.zeros(len(heads), dtype=np.int64)
-        pmask = (1 << P) - 1
-        for j, h in enumerate(heads):
-            x, c, m = self.model.lookup(h & pmask)
-            self.sym[j] = x
-            self.after[j] = m * (h >> P) + (h & pmask) - c  # AnsCoder.decode's undone step (before refill)
+        h = np.arange(L, 1 << S, dtype=np.int64)
+        c = self.model.cdf[:-1, None].astype(np.int64)
+        m = np.maximum(self.model.masses[:, None].astype(np.int64), 1)  # mass-0 rows are never used
+        self.flush = (h >> (S - P)) >= m
+        self.word = np.where(self.flush, h & ((1 << W) - 1), 0)
+        g = np.where(self.flush, h >> W, h)
+        self.next = ((g // m) << P) + g % m + c
+        slot = h & ((1 << P) - 1)
+        x = np.searchsorted(self.model.cdf, slot, side="right") - 1
+        self.sym = x
+        self.after = self.model.masses[x].astype(np.int64) * (h >> P) + slot - self.model.cdf[x]
 
     def encode_reverse(self, symbols) -> None:
         symbols = self.model.check_symbols(symbols)
