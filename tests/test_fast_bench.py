@@ -14,7 +14,7 @@ def test_fast_section_runs_small(tmp_path):
     results = json.loads(out.stdout)
     coders = {(r["model"], r["coder"]) for r in results["rows"]}
     for name in ("ansedu AnsCoder (pure Python)", "ansedu CompiledAnsCoder (numba)",
-                 "ansedu InterleavedAnsCoder (numpy)", "constriction AnsCoder", "constriction RangeEncoder",
+                 "ansedu InterleavedAnsCoder (numpy)", "ansedu TansCoder (8/8/16 tables)", "constriction AnsCoder", "constriction RangeEncoder",
                  "Huffman (ansedu.HuffmanCode)", "zlib (raw bytes)", "bz2 (raw bytes)", "lzma (raw bytes)"):
         assert ("categorical", name) in coders
     assert ("gaussian", "ansedu CompiledAnsCoder (numba)") in coders

@@ -6,7 +6,8 @@ Messages of 10^4 .. 10^max-exp symbols, from a 64-symbol categorical model and f
 per-symbol quantized Gaussians (a mean and a scale per symbol, symbols -127 .. 127). For
 each, in one run: bit-rate overhead over the information content under the coder's model
 and encode/decode ns/symbol of ansedu's pure-Python AnsCoder, CompiledAnsCoder (numba),
-InterleavedAnsCoder (numpy lanes, their number from choose_lanes), constriction's ANS and
+InterleavedAnsCoder (numpy lanes, their number from choose_lanes), TansCoder (tables of the
+rANS step at precision 8, 8-bit words, 16-bit head; categorical only), constriction's ANS and
 range coders, a Huffman code (categorical only) and zlib/bz2/lzma on the raw symbols
 (one byte each). Every round trip is verified. Ratios are to constriction's ANS coder
 measured in the same run. Pure Python and Huffman run only up to --python-max symbols;
@@ -23,7 +24,7 @@ import zlib
 import numpy as np
 
 from .. import AnsCoder, Categorical, HuffmanCode, QuantizedGaussian
-from ..fast import HAVE_NUMBA, CompiledAnsCoder, InterleavedAnsCoder, choose_lanes
+from ..fast import HAVE_NUMBA, CompiledAnsCoder, InterleavedAnsCoder, TansCoder, choose_lanes
 from ._common import best_time, emit, environment, markdown_table, progress, section_parser
 
 LO, HI = -127, 127
@@ -85,6 +86,19 @@ def _constriction(kind, x, args, repeat, queue):
     return 32 * words.size, te, td, np.array_equal(out, s)
 
 
+def _tans(x, p, repeat):
+    model = Categorical(p, precision=8)  # tANS: a small state range (8-bit words, 16-bit head)
+    kw = dict(precision=8, word_size=8, head_size=16)
+
+    def enc():
+        c = TansCoder(model, **kw)
+        c.encode_reverse(x)
+        return c.get_compressed()
+    words, te = best_time(enc, repeat)
+    out, td = best_time(lambda: TansCoder(model, words, **kw).decode(len(x)), repeat)
+    return 8 * words.size, te, td, np.array_equal(out, x)
+
+
 def _huffman(x, p, repeat):
     code = HuffmanCode(p)
     bits, te = best_time(lambda: code.encode(x.tolist()), repeat)
@@ -134,6 +148,8 @@ def measure(args) -> dict:
                 runs["constriction RangeEncoder"] = lambda: _constriction(kind, x, margs, args.repeat, True)
             except ImportError:
                 progress("constriction is not installed: its rows are left out")
+            if kind == "categorical":
+                runs["ansedu TansCoder (8/8/16 tables)"] = lambda: _tans(x, margs[0], args.repeat)
             if kind == "categorical" and n <= args.python_max:
                 runs["Huffman (ansedu.HuffmanCode)"] = lambda: _huffman(x, margs[0], args.repeat)
             for name in ("zlib", "bz2", "lzma"):
