@@ -77,3 +77,21 @@ def test_bad_input_changes_nothing():
         coder.decode(model, 10**6)
     assert np.array_equal(coder.get_compressed(), before)
     assert coder.decode(model, 4).tolist() == [0, 2, 2, 0]
+
+
+def test_without_numba_the_pure_python_coder_runs(tmp_path):
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['numba'] = None\n"  # makes `import numba` fail
+            "import numpy as np, ansedu\n"
+            "from ansedu import AnsCoder, Categorical, CompiledAnsCoder, TansCoder\n"
+            "assert not ansedu.HAVE_NUMBA and not CompiledAnsCoder().compiled\n"
+            "m = Categorical([0.5, 0.3, 0.2], precision=8); x = np.array([0, 2, 1, 0, 1] * 20)\n"
+            "a = AnsCoder(precision=8, word_size=8, head_size=16); a.encode_reverse(x, m)\n"
+            "b = CompiledAnsCoder(precision=8, word_size=8, head_size=16); b.encode_reverse(x, m)\n"
+            "t = TansCoder(m); t.encode_reverse(x)\n"
+            "assert np.array_equal(a.get_compressed(), b.get_compressed())\n"
+            "assert np.array_equal(a.get_compressed(), t.get_compressed())\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
