@@ -16,7 +16,7 @@ import numpy as np
 from ..coders.streaming import AnsCoder, _check_settings, word_dtype
 from ..errors import ConfigError, DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
-from .compiled import HAVE_NUMBA
+from .compiled import HAVE_NUMBA, CompiledAnsCoder
 
 __all__ = ["TansCoder"]
 
@@ -51,6 +51,9 @@ if HAVE_NUMBA:
     _tans_decode = numba.njit(cache=True)(_tans_decode)
 
 
+_TABLES: dict = {}  # (masses, P, W, S) -> tables, for the last few models
+
+
 class TansCoder:
     """A table-driven ANS coder for one fixed model and a small head (``head_size <= 16``).
 
@@ -71,11 +74,15 @@ class TansCoder:
         self.model, self.precision, self.word_size, self.head_size = model, precision, word_size, head_size
         self.dtype = word_dtype(word_size)
         self._low = 1 << (head_size - word_size)
-        self._build_tables()
-        self._ref = AnsCoder(compressed, precision=precision, word_size=word_size, head_size=head_size)
-        self.head = self._ref.head
-        self._words = np.array(self._ref._words, dtype=np.int64)
-        self._n = self._ref._n
+        key = (self.model.masses.tobytes(), precision, word_size, head_size)
+        if key not in _TABLES:  # the cache: built once per model and settings
+            if len(_TABLES) >= 8:
+                _TABLES.pop(next(iter(_TABLES)))
+            _TABLES[key] = self._build_tables()
+        self.flush, self.word, self.next, self.sym, self.after = _TABLES[key]
+        ref = CompiledAnsCoder(compressed, precision=precision, word_size=word_size, head_size=head_size)
+        self.head, self._n = ref.head, ref._n  # AnsCoder's checks and layout, loaded in numpy
+        self._words = np.asarray(ref._words, dtype=np.int64)
 
     def _build_tables(self):
         """The rANS step of AnsCoder (ansedu/coders/streaming.py) on every head at once, in numpy:
@@ -85,14 +92,14 @@ class TansCoder:
         h = np.arange(L, 1 << S, dtype=np.int64)
         c = self.model.cdf[:-1, None].astype(np.int64)
         m = np.maximum(self.model.masses[:, None].astype(np.int64), 1)  # mass-0 rows are never used
-        self.flush = (h >> (S - P)) >= m
-        self.word = np.where(self.flush, h & ((1 << W) - 1), 0)
-        g = np.where(self.flush, h >> W, h)
-        self.next = ((g // m) << P) + g % m + c
+        flush = (h >> (S - P)) >= m
+        word = np.where(flush, h & ((1 << W) - 1), 0)
+        g = np.where(flush, h >> W, h)
+        nxt = ((g // m) << P) + g % m + c
         slot = h & ((1 << P) - 1)
         x = np.searchsorted(self.model.cdf, slot, side="right") - 1
-        self.sym = x
-        self.after = self.model.masses[x].astype(np.int64) * (h >> P) + slot - self.model.cdf[x]
+        after = self.model.masses[x].astype(np.int64) * (h >> P) + slot - self.model.cdf[x]
+        return flush, word, nxt, x, after
 
     def encode_reverse(self, symbols) -> None:
         symbols = self.model.check_symbols(symbols)
@@ -112,6 +119,8 @@ class TansCoder:
         return out
 
     def get_compressed(self) -> np.ndarray:
-        ref = AnsCoder(precision=self.precision, word_size=self.word_size, head_size=self.head_size)
-        ref._words, ref._n, ref.head = self._words[:self._n].tolist(), self._n, self.head
-        return ref.get_compressed()
+        if self._n == 0 and self.head == self._low:
+            return np.zeros(0, dtype=self.dtype)
+        mask = (1 << self.word_size) - 1
+        head_words = [(self.head >> s) & mask for s in range(0, self.head_size, self.word_size)]
+        return np.concatenate([self._words[:self._n], head_words]).astype(self.dtype)  # AnsCoder's layout
