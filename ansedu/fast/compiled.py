@@ -26,6 +26,9 @@ pure-Python coder and gives the same words. Compiled kernels are cached on disk
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+
 import numpy as np
 
 from ..coders.streaming import AnsCoder
@@ -35,12 +38,28 @@ from ..models.protocol import _models_of, _param_arrays, check_amount, num_param
 
 __all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
 
-try:
-    import numba
-    HAVE_NUMBA = True
-except ImportError:  # numba is optional (pip install ansedu[fast])
-    numba = None
-    HAVE_NUMBA = False
+def _numba_installed() -> bool:
+    # Looked up, not imported: importing numba takes a noticeable fraction of a second, so it
+    # happens at the first compiled call (see _compiled), not at `import ansedu`.
+    if "numba" in sys.modules:
+        return sys.modules["numba"] is not None
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+#: whether numba is installed (pip install ansedu[fast]); without it everything runs pure Python
+HAVE_NUMBA = _numba_installed()
+_KERNELS: dict = {}
+
+
+def _compiled(loop):
+    """``loop`` compiled by numba (once per process; the machine code is cached on disk)."""
+    if loop not in _KERNELS:
+        import numba
+        _KERNELS[loop] = numba.njit(cache=True, nogil=True)(loop)
+    return _KERNELS[loop]
 
 
 def _encode_loop(starts, masses, symbols, head, words, n, P, W, shift, mask):
@@ -104,13 +123,6 @@ def _first_bad_symbol(symbols, masses):
             return i
     return -1
 
-
-if HAVE_NUMBA:
-    _check_kernel = numba.njit(cache=True, nogil=True)(_first_bad_symbol)
-    _encode_kernel = numba.njit(cache=True, nogil=True)(_encode_loop)
-    _decode_kernel = numba.njit(cache=True, nogil=True)(_decode_loop)
-else:
-    _encode_kernel = _decode_kernel = _check_kernel = None
 
 _U = np.uint64
 
@@ -192,7 +204,7 @@ class CompiledAnsCoder(AnsCoder):
             starts, masses = one.cdf.astype(np.uint64), one.masses.astype(np.uint64)
             if isinstance(symbols, np.ndarray) and symbols.dtype in (np.int64, np.int32) and symbols.ndim == 1:
                 sym = symbols if symbols.dtype == np.int64 else symbols.astype(np.int64)
-                if _check_kernel(sym, masses) >= 0:  # the same check as one.check_symbols, compiled
+                if _compiled(_first_bad_symbol)(sym, masses) >= 0:  # the same check as one.check_symbols, compiled
                     one.check_symbols(symbols)  # raises the model's error, before anything changes
             else:
                 sym = one.check_symbols(symbols)  # raises before anything changes
@@ -208,7 +220,7 @@ class CompiledAnsCoder(AnsCoder):
             return
         words = np.empty(self._n + count + 1, dtype=np.uint64)  # at most one flush per symbol
         words[:self._n] = self._words[:self._n]
-        head, n = _encode_kernel(starts, masses, sym, _U(self.head), words, self._n,
+        head, n = _compiled(_encode_loop)(starts, masses, sym, _U(self.head), words, self._n,
                                  _U(self.precision), _U(self.word_size),
                                  _U(self.head_size - self.precision), _U((1 << self.word_size) - 1))
         self._words, self._n, self.head = words[:n], int(n), int(head)
@@ -221,7 +233,7 @@ class CompiledAnsCoder(AnsCoder):
             return self._python(AnsCoder.decode, model, *args)
         amt = check_amount(args[0])
         out = np.empty(amt, dtype=np.int32)
-        done, head, n = _decode_kernel(one.cdf.astype(np.uint64), one.masses.astype(np.uint64), amt,
+        done, head, n = _compiled(_decode_loop)(one.cdf.astype(np.uint64), one.masses.astype(np.uint64), amt,
                                        _U(self.head), self._words, self._n, _U(self.precision),
                                        _U(self.word_size), _U(self._low), out)
         if done < amt:

@@ -16,7 +16,7 @@ import numpy as np
 from ..coders.streaming import AnsCoder, _check_settings, word_dtype
 from ..errors import ConfigError, DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
-from .compiled import HAVE_NUMBA, CompiledAnsCoder
+from .compiled import HAVE_NUMBA, CompiledAnsCoder, _compiled
 
 __all__ = ["TansCoder"]
 
@@ -45,10 +45,8 @@ def _tans_decode(amt, sym, after, head, low, W, words, n, out):
     return amt, head, n
 
 
-if HAVE_NUMBA:
-    import numba
-    _tans_encode = numba.njit(cache=True)(_tans_encode)
-    _tans_decode = numba.njit(cache=True)(_tans_decode)
+def _loop(loop):
+    return _compiled(loop) if HAVE_NUMBA else loop  # pure Python (slow, same words) without numba
 
 
 _TABLES: dict = {}  # (masses, P, W, S) -> tables, for the last few models
@@ -105,12 +103,12 @@ class TansCoder:
         symbols = self.model.check_symbols(symbols)
         words = np.empty(self._n + symbols.size, dtype=np.int64)
         words[:self._n] = self._words[:self._n]
-        head, n = _tans_encode(symbols, self.flush, self.word, self.next, self.head, self._low, words, self._n)
+        head, n = _loop(_tans_encode)(symbols, self.flush, self.word, self.next, self.head, self._low, words, self._n)
         self.head, self._words, self._n = int(head), words[:n], int(n)
 
     def decode(self, amt: int) -> np.ndarray:
         out = np.empty(int(amt), dtype=np.int32)
-        done, head, n = _tans_decode(int(amt), self.sym, self.after, self.head, self._low, self.word_size,
+        done, head, n = _loop(_tans_decode)(int(amt), self.sym, self.after, self.head, self._low, self.word_size,
                                      self._words, self._n, out)
         if done < amt:
             raise DecodeError(f"ran out of compressed data after decoding {done} of {amt} symbols "
