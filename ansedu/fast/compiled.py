@@ -85,16 +85,19 @@ def _encode_loop(starts, masses, symbols, head, words, n, P, W, shift, mask):
     return head, n
 
 
-def _decode_loop(cdf, masses, amt, head, words, n, P, W, low, out):
+def _decode_loop(cdf, masses, hint, bucket_shift, amt, head, words, n, P, W, low, out):
     """Decode ``amt`` symbols with one fixed model; returns ``(decoded, head, n)``:
-    ``decoded < amt`` means the data ran out (the caller raises, changing nothing)."""
+    ``decoded < amt`` means the data ran out (the caller raises, changing nothing).
+    ``hint[b]`` is the symbol that owns the first slot of bucket ``b`` (slots ``>> bucket_shift``),
+    with one more entry, the last symbol."""
     pmask = (np.uint64(1) << P) - np.uint64(1)
-    last = cdf.size - 1
     for i in range(amt):
         slot = head & pmask
-        # The model's lookup (EntropyModel.lookup): the last x with cdf[x] <= slot.
-        lo = 0
-        hi = last  # cdf[lo] <= slot < cdf[hi]
+        # The model's lookup (EntropyModel.lookup): the last x with cdf[x] <= slot, by
+        # bisection between the symbols owning the first slots of this bucket and the next.
+        b = slot >> bucket_shift
+        lo = hint[b]
+        hi = hint[b + 1] + 1  # cdf[lo] <= slot < cdf[hi]
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if cdf[mid] <= slot:
@@ -233,7 +236,12 @@ class CompiledAnsCoder(AnsCoder):
             return self._python(AnsCoder.decode, model, *args)
         amt = check_amount(args[0])
         out = np.empty(amt, dtype=np.int32)
-        done, head, n = _compiled(_decode_loop)(one.cdf.astype(np.uint64), one.masses.astype(np.uint64), amt,
+        bucket_shift = max(0, self.precision - 12)  # 2^12 buckets of slots at most
+        cdf = one.cdf.astype(np.uint64)
+        starts = np.arange(0, 1 << self.precision, 1 << bucket_shift, dtype=np.uint64)
+        hint = np.searchsorted(cdf, starts, side="right").astype(np.int64) - 1
+        hint = np.append(hint, cdf.size - 2)  # after the last bucket: hi = the alphabet size
+        done, head, n = _compiled(_decode_loop)(cdf, one.masses.astype(np.uint64), hint, _U(bucket_shift), amt,
                                        _U(self.head), self._words, self._n, _U(self.precision),
                                        _U(self.word_size), _U(self._low), out)
         if done < amt:
