@@ -24,6 +24,7 @@ from .models import Bernoulli, Categorical, EntropyModel, Uniform, quantize_prob
 from .models import CategoricalTable, QuantizedGaussian, QuantizedLaplace, QuantizedLogistic
 from .models import AdaptiveCategorical, ContextModel, decode_adaptive, encode_adaptive
 from .data import load_text
+from .fast import CompiledAnsCoder, HAVE_NUMBA, InterleavedAnsCoder, TansCoder, choose_lanes
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
 
 __version__ = "0.1.0"
@@ -39,3 +40,6 @@ __all__ = [
 __all__ += ["RangeEncoder", "RangeDecoder", "ChainCoder", "JumpTable", "encode_with_checkpoints"]
 __all__ += ["QuantizedGaussian", "QuantizedLaplace", "QuantizedLogistic", "CategoricalTable"]
 __all__ += ["AdaptiveCategorical", "ContextModel", "encode_adaptive", "decode_adaptive", "load_text"]
+__all__ += ["CompiledAnsCoder", "HAVE_NUMBA"]
+__all__ += ["InterleavedAnsCoder", "choose_lanes"]
+__all__ += ["TansCoder"]

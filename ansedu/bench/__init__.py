@@ -16,6 +16,7 @@ import sys
 SECTIONS = {
     "core": ("ansedu.bench.core", "streaming ANS (pure Python) beside constriction on a categorical message"),
     "models": ("ansedu.bench.models", "model families, the range coder and adaptive text models (part II)"),
+    "fast": ("ansedu.bench.fast", "compiled, interleaved and cached ANS beside constriction and zlib/bz2/lzma (part IV)"),
     "bitsback": ("ansedu.bench.bitsback", "bits-back ANS with latent-variable models on the test digits (part III)"),
 }
 

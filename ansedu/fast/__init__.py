@@ -1,0 +1,11 @@
+"""Part IV: fast ANS. A compiled streaming coder (numba, optional) and interleaved lanes in numpy."""
+
+from .compiled import HAVE_NUMBA, CompiledAnsCoder
+
+__all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
+from .interleaved import InterleavedAnsCoder, choose_lanes, vector_lookup
+
+__all__ += ["InterleavedAnsCoder", "choose_lanes", "vector_lookup"]
+from .tans import TansCoder
+
+__all__ += ["TansCoder"]
