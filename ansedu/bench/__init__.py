@@ -17,6 +17,7 @@ SECTIONS = {
     "core": ("ansedu.bench.core", "streaming ANS (pure Python) beside constriction on a categorical message"),
     "models": ("ansedu.bench.models", "model families, the range coder and adaptive text models (part II)"),
     "bitsback": ("ansedu.bench.bitsback", "bits-back ANS with latent-variable models on the test digits (part III)"),
+    "fullcoder": ("ansedu.bench.fullcoder", "ansedu compress beside gzip, bzip2, xz and PPMd on text, source code, a binary (part V)"),
 }
 
 
