@@ -60,7 +60,7 @@ import numpy as np
 
 from ..coders.streaming import AnsCoder
 from ..errors import ConfigError, DecodeError
-from ..models.adaptive import RecordedIntervals, decode_adaptive
+from ..models.adaptive import RecordedIntervals
 from ..models.context import MAX_ORDER, ContextModel
 
 __all__ = ["MAGIC", "VERSION", "Header", "read_header", "compress_stream", "decompress_stream",
@@ -196,15 +196,51 @@ def _decode_block(header: Header, payload: bytes, raw_len: int, index: int, prog
     words = np.frombuffer(payload, dtype="<u4").astype(np.uint32)
     coder = AnsCoder(words, precision=header.precision)
     model = header.model()
-    out = []
+    out = bytearray()
     for i in range(0, raw_len, _STEP):
         n = min(_STEP, raw_len - i)
-        out.append(decode_adaptive(coder, model, n).astype(np.uint8).tobytes())
+        out += _decode_bytes(coder, model, n, index)
         if progress is not None:
             progress(n)
     if not coder.is_empty():
         raise DecodeError(f"block {index} is corrupted: its compressed data is not used up exactly")
-    return b"".join(out)
+    return bytes(out)
+
+
+def _decode_bytes(coder: AnsCoder, model: ContextModel, amt: int, index: int) -> bytearray:
+    """``decode_adaptive(coder, model, amt)`` for a ContextModel, with the coder's decoding step
+    written out (one binary decision: slot < m(0) is a 0) instead of a call through the model
+    protocol per bit: the same arithmetic as AnsCoder.decode, about twice as fast in pure Python.
+    The round-trip tests check it against the library's encoder."""
+    P, W, low = coder.precision, coder.word_size, coder._low
+    top = 1 << P
+    pmask = top - 1
+    head, n, words = coder.head, coder._n, coder._words
+    update = model.update
+    out = bytearray()
+    for _ in range(amt):
+        byte = 0
+        for _ in range(8):
+            m1 = model._m1
+            m0 = top - m1
+            slot = head & pmask
+            if slot < m0:  # a 0: slots 0 .. m(0) - 1
+                head = m0 * (head >> P) + slot
+                bit = 0
+            else:  # a 1: slots m(0) .. 2^P - 1
+                head = m1 * (head >> P) + slot - m0
+                bit = 1
+            if head < low:  # refill one word (invariant 2 of ansedu.coders.streaming)
+                if n == 0:
+                    raise DecodeError(f"block {index} is corrupted or truncated: its compressed data "
+                                      "ran out before the block was complete")
+                n -= 1
+                head = (head << W) | words[n]
+            update(bit)
+            byte = (byte << 1) | bit
+        out.append(byte)
+    coder.head, coder._n = head, n
+    return out
 
 
 def decompress_stream(src, dst, progress=None, header: Header | None = None) -> int:
