@@ -57,8 +57,16 @@ def _size(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit with 1, as gzip's do (argparse's 2 would read as a warning here)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(ERROR, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ansedu", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Compress and decompress files with an adaptive context model and ANS "
                     "(the full coder of the ansedu course).",
