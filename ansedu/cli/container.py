@@ -36,10 +36,10 @@ default 1 MiB block): at most 0.1 % plus the header.
 **Why blocks, and what they cost.** Each block is coded independently: its model starts empty,
 so memory stays bounded by one block plus the model's tables whatever the file size, a
 damaged block is detected before the next is read, and (later) blocks could be coded in
-parallel. The price is that every block learns its statistics again from nothing: on English
-text the first ~100 kB cost noticeably more than the rest (the learning curve of chapter 10),
-so 1 MiB blocks lose a few percent against one block for the whole file, and small blocks lose
-much more (measure it with ``python -m ansedu.bench fullcoder``).
+parallel. The price is that every block learns its statistics again from nothing: the first
+bytes of a block are coded by a model that knows nothing yet (the learning curve of chapter 10),
+so the more blocks, the more bits. With 1 MiB blocks a file pays this once per MiB; a small
+block size pays it often (compare ``python -m ansedu.bench fullcoder --block-size 65536``).
 
 **What the decoder checks** (:func:`decompress_stream`, :func:`read_header`), each with a
 :class:`~ansedu.errors.DecodeError` naming the problem: the magic (not an ansedu file), the
