@@ -18,6 +18,7 @@ SECTIONS = {
     "models": ("ansedu.bench.models", "model families, the range coder and adaptive text models (part II)"),
     "fast": ("ansedu.bench.fast", "compiled, interleaved and cached ANS beside constriction and zlib/bz2/lzma (part IV)"),
     "bitsback": ("ansedu.bench.bitsback", "bits-back ANS with latent-variable models on the test digits (part III)"),
+    "fullcoder": ("ansedu.bench.fullcoder", "ansedu compress beside gzip, bzip2, xz and PPMd on text, source code, a binary (part V)"),
 }
 
 
