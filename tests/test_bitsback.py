@@ -222,10 +222,12 @@ def test_bad_images_and_parameter_files_are_named(tmp_path):
 from ansedu.bitsback import VAE, LatentBuckets, load_trained_vae, train_vae, vae_codec  # noqa: E402
 
 
-def test_vae_gradients_match_finite_differences():
+@pytest.mark.parametrize("levels", [2, 17])
+def test_vae_gradients_match_finite_differences(levels):
     rng = np.random.default_rng(0)
-    vae = VAE.init(64, 7, 3, rng)
-    x = load_digits("train").images[:6].astype(float)
+    vae = VAE.init(64, 7, 3, rng, levels=levels)
+    assert vae.levels == levels
+    x = load_digits("train", levels).images[:6].astype(float)
     eps = rng.standard_normal((6, 3))
     _, grads = vae.loss_and_gradients(x, eps)
     for name, g in grads.items():
@@ -272,6 +274,18 @@ def test_vae_bits_back_reaches_the_negative_elbo_on_the_test_digits():
     neg_elbo = vae.negative_elbo(test.images, np.random.default_rng(0), samples=50).sum()
     assert neg_elbo / test.images.size <= 0.40  # the target for the shipped VAE
     assert abs(result.net_bits.sum() - neg_elbo) <= 0.01 * neg_elbo  # and the net rate within 1 %
+
+
+def test_17_level_vae_round_trips_at_its_negative_elbo():
+    grey = load_digits("test", levels=17).images[:60]
+    vae = load_trained_vae(17)
+    c = vae_codec(vae)
+    result = encode_chain(c, grey)
+    assert np.array_equal(np.array(decode_chain(c, result.words, len(grey), result.initial)), grey)
+    neg_elbo = vae.negative_elbo(grey, np.random.default_rng(0), samples=50).sum()
+    assert abs(result.net_bits.sum() - neg_elbo) <= 0.02 * neg_elbo
+    with pytest.raises(SymbolError):  # a grey level the binary model cannot code
+        encode_chain(vae_codec(load_trained_vae()), grey[:1])
 
 
 def test_vae_parameter_files_are_checked(tmp_path):

@@ -22,10 +22,11 @@ from ..data.digits import load_digits
 
 PARAMS = Path(__file__).with_name("params")
 MIXTURE_FILE = PARAMS / "bernoulli_mixture.npz"
-VAE_FILE = PARAMS / "vae_binary.npz"
+VAE_FILES = {2: PARAMS / "vae_binary.npz", 17: PARAMS / "vae_17_levels.npz"}
 
-#: The settings of the shipped VAE (chosen on the training split's own held-out part; see chapter 13).
-VAE_SETTINGS = dict(hidden=96, latent=12, epochs=1200, learning_rate=5e-3, weight_decay=5e-2)
+#: The settings of the shipped VAEs, for binarized digits and for the 17 grey levels.
+VAE_SETTINGS = {2: dict(hidden=96, latent=12, epochs=1200, learning_rate=5e-3, weight_decay=5e-2),
+                17: dict(hidden=96, latent=12, epochs=100, learning_rate=5e-3, weight_decay=5e-2)}
 
 
 def main(argv=None) -> int:
@@ -35,13 +36,16 @@ def main(argv=None) -> int:
     mixture.add_argument("--components", type=int, default=40, help="mixture components (default 40)")
     mixture.add_argument("--iterations", type=int, default=100, help="EM iterations (default 100)")
     mixture.add_argument("--out", type=Path, default=MIXTURE_FILE, help=f"where to save (default {MIXTURE_FILE})")
-    vae = sub.add_parser("vae", help="a small VAE with a Bernoulli likelihood, trained with Adam")
-    vae.add_argument("--epochs", type=int, default=VAE_SETTINGS["epochs"])
-    vae.add_argument("--out", type=Path, default=VAE_FILE, help=f"where to save (default {VAE_FILE})")
+    vae = sub.add_parser("vae", help="a small VAE (Bernoulli or 17-level categorical pixels), trained with Adam")
+    vae.add_argument("--levels", type=int, choices=[2, 17], default=2,
+                     help="binarized digits (2, a Bernoulli per pixel) or grey levels (17, a categorical per pixel)")
+    vae.add_argument("--epochs", type=int, help="training epochs (default: the shipped model's)")
+    vae.add_argument("--out", type=Path, help="where to save (default: the shipped file for --levels)")
     for p in (mixture, vae):
         p.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    train, test = load_digits("train"), load_digits("test")
+    levels = getattr(args, "levels", 2)
+    train, test = load_digits("train", levels), load_digits("test", levels)
     start = time.perf_counter()
     if args.model == "mixture":
         from .mixture import train_bernoulli_mixture
@@ -51,10 +55,13 @@ def main(argv=None) -> int:
         rate, what = model.information_content(test.images).mean() / 64, "-log2 p(x)"
     else:
         from .vae import train_vae
-        if args.epochs < 1:
-            parser.error("--epochs must be at least 1")
-        settings = dict(VAE_SETTINGS, epochs=args.epochs)
-        model = train_vae(train.images, seed=args.seed, **settings)
+        settings = dict(VAE_SETTINGS[levels])
+        if args.epochs is not None:
+            if args.epochs < 1:
+                parser.error("--epochs must be at least 1")
+            settings["epochs"] = args.epochs
+        args.out = args.out or VAE_FILES[levels]
+        model = train_vae(train.images, seed=args.seed, levels=levels, **settings)
         rate, what = model.negative_elbo(test.images, np.random.default_rng(0), samples=20).mean() / 64, "-ELBO"
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
-"""A small variational autoencoder for binary 8x8 images, in numpy with hand-written gradients.
+"""A small variational autoencoder for 8x8 images, in numpy with hand-written gradients.
 
-Model: a latent ``z`` in R^d with prior N(0, I); a decoder network gives every pixel a probability
-``p(x_i = 1 | z) = sigmoid(logits_i(z))``. The encoder network gives the approximate posterior
+Model: a latent ``z`` in R^d with prior N(0, I); a decoder network gives every pixel a distribution:
+for binary images a probability ``p(x_i = 1 | z) = sigmoid(logits_i(z))``, for images with ``L``
+grey levels a categorical ``p(x_i = k | z) = softmax_k(logits_i(z))`` over ``0 .. L-1``. The encoder network gives the approximate posterior
 ``q(z | x) = N(mu(x), diag(sigma(x)^2))``. Training maximizes the ELBO
 ``E_q[log p(x | z)] - KL(q(z | x) || p(z))`` with the reparameterization trick and Adam.
 
@@ -31,8 +32,14 @@ def _sigmoid(a):
 class VAE:
     """Weights of the encoder (``W1, b1`` to the hidden layer, ``Wm, bm`` and ``Ws, bs`` to the mean
     and log standard deviation of q) and of the decoder (``V1, c1`` to the hidden layer, ``V2, c2``
-    to the pixel logits)."""
+    to the pixel logits: one per pixel for binary images, ``levels`` per pixel otherwise)."""
     params: dict = field(default_factory=dict)
+
+    @property
+    def levels(self) -> int:
+        """How many values a pixel takes: 2 (binary, one logit per pixel) or more (one logit per value)."""
+        per_pixel = self.params["c2"].size // self.num_pixels
+        return 2 if per_pixel == 1 else per_pixel
 
     @property
     def latent_dim(self) -> int:
@@ -40,33 +47,57 @@ class VAE:
 
     @property
     def num_pixels(self) -> int:
-        return self.params["c2"].size
+        return self.params["W1"].shape[0]
 
     @classmethod
-    def init(cls, pixels: int, hidden: int, latent: int, rng) -> "VAE":
+    def init(cls, pixels: int, hidden: int, latent: int, rng, levels: int = 2) -> "VAE":
         def w(n_in, n_out):
             return rng.normal(0, 1 / np.sqrt(n_in), size=(n_in, n_out))
+        outputs = 1 if levels == 2 else levels
         return cls({"W1": w(pixels, hidden), "b1": np.zeros(hidden),
                     "Wm": w(hidden, latent), "bm": np.zeros(latent),
                     "Ws": w(hidden, latent) * 0.1, "bs": np.full(latent, -1.0),
                     "V1": w(latent, hidden), "c1": np.zeros(hidden),
-                    "V2": w(hidden, pixels), "c2": np.zeros(pixels)})
+                    "V2": w(hidden, pixels * outputs), "c2": np.zeros(pixels * outputs)})
 
     # -- the two networks ------------------------------------------------------------------------
+
+    def _inputs(self, x):
+        """What the encoder reads: the pixels scaled to [0, 1]."""
+        return np.asarray(x, dtype=float) / (self.levels - 1)
 
     def encode(self, x):
         """``(mu, log_sigma)`` of q(z | x) for images ``x`` (n, D)."""
         p = self.params
-        h = np.tanh(x @ p["W1"] + p["b1"])
+        h = np.tanh(self._inputs(x) @ p["W1"] + p["b1"])
         return h @ p["Wm"] + p["bm"], h @ p["Ws"] + p["bs"]
 
     def logits(self, z):
-        """Pixel logits of p(x | z) for latents ``z`` (n, d)."""
+        """Pixel logits of p(x | z) for latents ``z`` (n, d): shape (n, D), or (n, D, L) for L levels."""
         p = self.params
-        return np.tanh(z @ p["V1"] + p["c1"]) @ p["V2"] + p["c2"]
+        a = np.tanh(z @ p["V1"] + p["c1"]) @ p["V2"] + p["c2"]
+        return a if self.levels == 2 else a.reshape(len(a), self.num_pixels, self.levels)
 
     def pixel_probabilities(self, z):
-        return _sigmoid(self.logits(z))
+        """Binary: the probability of a 1 per pixel, (n, D). L levels: a distribution per pixel, (n, D, L)."""
+        a = self.logits(z)
+        if self.levels == 2:
+            return _sigmoid(a)
+        e = np.exp(a - a.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def _reconstruction(self, x, a):
+        """``-ln p(x | z)`` of every image (nats) from the logits ``a``, and its gradient in ``a``."""
+        if self.levels == 2:
+            return (_softplus(a) - x * a).sum(axis=1), _sigmoid(a) - x
+        a = a.reshape(len(a), self.num_pixels, self.levels)
+        top = a.max(axis=-1, keepdims=True)
+        log_norm = top[..., 0] + np.log(np.exp(a - top).sum(axis=-1))
+        k = x.astype(np.int64)
+        picked = np.take_along_axis(a, k[..., None], axis=-1)[..., 0]
+        grad = np.exp(a - log_norm[..., None])
+        np.put_along_axis(grad, k[..., None], np.take_along_axis(grad, k[..., None], axis=-1) - 1, axis=-1)
+        return (log_norm - picked).sum(axis=1), grad.reshape(len(a), -1)
 
     # -- the ELBO ----------------------------------------------------------------------------------
 
@@ -76,27 +107,29 @@ class VAE:
         mu, log_sigma = self.encode(x)
         kl = 0.5 * (mu**2 + np.exp(2 * log_sigma) - 1 - 2 * log_sigma).sum(axis=1)
         rec = 0.0
+        p = self.params
         for _ in range(samples):
             z = mu + np.exp(log_sigma) * rng.standard_normal(mu.shape)
-            a = self.logits(z)
-            rec = rec + (_softplus(a) - x * a).sum(axis=1)
+            a = np.tanh(z @ p["V1"] + p["c1"]) @ p["V2"] + p["c2"]
+            rec = rec + self._reconstruction(x, a)[0]
         return (rec / samples + kl) / LN2
 
     def loss_and_gradients(self, x, eps):
         """Mean ``-ELBO`` (nats) of a batch with noise ``eps``, and its gradient for every weight."""
         p = self.params
         n = len(x)
-        h = np.tanh(x @ p["W1"] + p["b1"])
+        inputs = self._inputs(x)
+        h = np.tanh(inputs @ p["W1"] + p["b1"])
         mu, log_sigma = h @ p["Wm"] + p["bm"], h @ p["Ws"] + p["bs"]
         sigma = np.exp(log_sigma)
         z = mu + sigma * eps
         g = np.tanh(z @ p["V1"] + p["c1"])
         a = g @ p["V2"] + p["c2"]
-        rec = (_softplus(a) - x * a).sum()
+        rec, da = self._reconstruction(x, a)
         kl = 0.5 * (mu**2 + sigma**2 - 1 - 2 * log_sigma).sum()
-        loss = (rec + kl) / n
+        loss = (rec.sum() + kl) / n
         # Backward pass, layer by layer (d/d of the batch mean).
-        da = (_sigmoid(a) - x) / n
+        da = da / n
         grads = {"V2": g.T @ da, "c2": da.sum(0)}
         dg = da @ p["V2"].T * (1 - g**2)
         grads["V1"], grads["c1"] = z.T @ dg, dg.sum(0)
@@ -106,7 +139,7 @@ class VAE:
         grads["Wm"], grads["bm"] = h.T @ dmu, dmu.sum(0)
         grads["Ws"], grads["bs"] = h.T @ dlog_sigma, dlog_sigma.sum(0)
         dh = (dmu @ p["Wm"].T + dlog_sigma @ p["Ws"].T) * (1 - h**2)
-        grads["W1"], grads["b1"] = x.T @ dh, dh.sum(0)
+        grads["W1"], grads["b1"] = inputs.T @ dh, dh.sum(0)
         return loss, grads
 
     def save(self, path) -> None:
@@ -129,8 +162,12 @@ class VAE:
             raise ModelError(f"{path} is not a saved VAE ({exc}): retrain it with "
                              "`python -m ansedu.bitsback.train vae`") from None
         pixels, hidden, latent = params["W1"].shape[0], params["W1"].shape[1], params["bm"].size
+        outputs = params["c2"].size  # D logits (binary) or D * L (L grey levels)
+        if pixels == 0 or outputs % pixels:
+            raise ModelError(f"{path}: {outputs} pixel logits for {pixels} pixels: the file is corrupted; "
+                             "retrain with `python -m ansedu.bitsback.train vae`")
         for k, shape in _SHAPES.items():
-            want = tuple({"D": pixels, "H": hidden, "d": latent}[s] for s in shape)
+            want = tuple({"D": pixels, "H": hidden, "d": latent, "O": outputs}[s] for s in shape)
             if params[k].shape != want or not np.all(np.isfinite(params[k])):
                 raise ModelError(f"{path}: weight {k} has shape {params[k].shape} (expected {want}) or is "
                                  "not finite: the file is corrupted; retrain with `python -m ansedu.bitsback.train vae`")
@@ -139,16 +176,17 @@ class VAE:
 
 #: The shape of every weight: D pixels, H hidden units, d latent dimensions.
 _SHAPES = {"W1": "DH", "b1": "H", "Wm": "Hd", "bm": "d", "Ws": "Hd", "bs": "d",
-           "V1": "dH", "c1": "H", "V2": "HD", "c2": "D"}
+           "V1": "dH", "c1": "H", "V2": "HO", "c2": "O"}  # O: D logits, or D * L for L levels
 
 
 def train_vae(x, *, hidden: int = 64, latent: int = 8, epochs: int = 300, batch: int = 64,
-              learning_rate: float = 3e-3, weight_decay: float = 0.0, seed: int = 0, progress=None) -> VAE:
+              learning_rate: float = 3e-3, weight_decay: float = 0.0, seed: int = 0, levels: int = 2,
+              progress=None) -> VAE:
     """Train a VAE on binary images ``x`` (n, D) with Adam (and decoupled weight decay, which keeps
     a network this size from memorizing 1,438 training images); deterministic given ``seed``."""
     x = np.asarray(x, dtype=float)
     rng = np.random.default_rng(seed)
-    vae = VAE.init(x.shape[1], hidden, latent, rng)
+    vae = VAE.init(x.shape[1], hidden, latent, rng, levels=levels)
     m = {k: np.zeros_like(v) for k, v in vae.params.items()}
     v = {k: np.zeros_like(w) for k, w in vae.params.items()}
     b1, b2, step = 0.9, 0.999, 0
@@ -219,7 +257,8 @@ def vae_codec(vae: VAE, latent_bits: int = 8, precision: int = 24):
     prior = codec(Uniform(buckets.count, precision=precision), vae.latent_dim)
 
     def likelihood(z):
-        return codec(pixels, vae.pixel_probabilities(buckets.centres[np.asarray(z)][None])[0])
+        probabilities = vae.pixel_probabilities(buckets.centres[np.asarray(z)][None])[0]
+        return codec(pixels if vae.levels == 2 else table, probabilities)
 
     def posterior(x):
         mu, log_sigma = vae.encode(np.asarray(x, dtype=float)[None])
@@ -228,8 +267,12 @@ def vae_codec(vae: VAE, latent_bits: int = 8, precision: int = 24):
     return bits_back(prior, likelihood, posterior)
 
 
-def load_trained_vae() -> VAE:
-    """The VAE trained on the digits' training split that ships with ansedu (``python -m
-    ansedu.bitsback.train vae`` reproduces it)."""
+def load_trained_vae(levels: int = 2) -> VAE:
+    """The VAE trained on the digits' training split that ships with ansedu, for binarized digits
+    (``levels=2``) or their 17 grey levels (``levels=17``); ``python -m ansedu.bitsback.train vae``
+    (with ``--levels 17``) reproduces it."""
     from pathlib import Path
-    return VAE.load(Path(__file__).with_name("params") / "vae_binary.npz")
+    if levels not in (2, 17):
+        raise ValueError(f"the shipped VAEs are for 2 or 17 levels, not {levels!r}")
+    name = "vae_binary.npz" if levels == 2 else "vae_17_levels.npz"
+    return VAE.load(Path(__file__).with_name("params") / name)
