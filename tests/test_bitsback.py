@@ -215,3 +215,72 @@ def test_bad_images_and_parameter_files_are_named(tmp_path):
     np.savez(tmp_path / "zeros.npz", weights=np.ones(2) / 2, theta=np.zeros((2, 64)))
     with pytest.raises(ModelError, match="strictly between 0 and 1"):
         BernoulliMixture.load(tmp_path / "zeros.npz")
+
+
+# -- the VAE: gradients, discretized latents, bits-back at the -ELBO ------------------------------
+
+from ansedu.bitsback import VAE, LatentBuckets, load_trained_vae, train_vae, vae_codec  # noqa: E402
+
+
+def test_vae_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    vae = VAE.init(64, 7, 3, rng)
+    x = load_digits("train").images[:6].astype(float)
+    eps = rng.standard_normal((6, 3))
+    _, grads = vae.loss_and_gradients(x, eps)
+    for name, g in grads.items():
+        for index in [np.unravel_index(i, g.shape) for i in rng.choice(g.size, 3, replace=False)]:
+            old = vae.params[name][index]
+            vae.params[name][index] = old + 1e-6
+            up, _ = vae.loss_and_gradients(x, eps)
+            vae.params[name][index] = old - 1e-6
+            down, _ = vae.loss_and_gradients(x, eps)
+            vae.params[name][index] = old
+            assert g[index] == pytest.approx((up - down) / 2e-6, rel=1e-4, abs=1e-7), name
+
+
+def test_vae_training_is_deterministic_and_learns():
+    x = load_digits("train").images[:200]
+    a = train_vae(x, hidden=16, latent=4, epochs=3, seed=2)
+    b = train_vae(x, hidden=16, latent=4, epochs=3, seed=2)
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    c = train_vae(x, hidden=16, latent=4, epochs=40, seed=2)
+    rng = np.random.default_rng(0)
+    assert c.negative_elbo(x, rng, 10).mean() < a.negative_elbo(x, rng, 10).mean() - 2
+
+
+def test_latent_buckets_have_equal_prior_mass():
+    buckets = LatentBuckets(4)
+    assert buckets.edges[0] == -np.inf and buckets.edges[-1] == np.inf and len(buckets.centres) == 16
+    from statistics import NormalDist
+    inner = [NormalDist().cdf(e) for e in buckets.edges[1:-1]]
+    assert np.allclose(inner, np.arange(1, 16) / 16)
+    masses = buckets.posterior_masses(np.array([0.0, 3.0]), np.array([1.0, 0.1]))
+    assert np.allclose(masses[0], 1 / 16)  # the prior itself: every bucket 1/16
+    assert masses[1].argmax() == 15 and masses.sum(axis=1) == pytest.approx([1, 1])
+    for bad in (0, 17, 2.5, True):
+        with pytest.raises(ValueError, match="latent precision"):
+            LatentBuckets(bad)
+
+
+def test_vae_bits_back_reaches_the_negative_elbo_on_the_test_digits():
+    test = load_digits("test")
+    vae = load_trained_vae()
+    c = vae_codec(vae, latent_bits=8)
+    result = encode_chain(c, test.images)
+    assert np.array_equal(np.array(decode_chain(c, result.words, len(test), result.initial)), test.images)
+    neg_elbo = vae.negative_elbo(test.images, np.random.default_rng(0), samples=50).sum()
+    assert neg_elbo / test.images.size <= 0.40  # the target for the shipped VAE
+    assert abs(result.net_bits.sum() - neg_elbo) <= 0.01 * neg_elbo  # and the net rate within 1 %
+
+
+def test_vae_parameter_files_are_checked(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train vae"):
+        VAE.load(tmp_path / "missing.npz")
+    params = dict(load_trained_vae().params)
+    params["V2"] = params["V2"][:, :10]
+    np.savez(tmp_path / "cut.npz", **params)
+    with pytest.raises(ModelError, match="V2"):
+        VAE.load(tmp_path / "cut.npz")
+    with pytest.raises(ValueError, match="exceeds"):
+        vae_codec(load_trained_vae(), latent_bits=16, precision=12)

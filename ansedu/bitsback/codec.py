@@ -28,7 +28,11 @@ class Codec:
 
 def codec(model, *args) -> Codec:
     """The codec of an entropy model: ``codec(fixed_model, n)`` codes ``n`` symbols with one
-    fixed model; ``codec(family, *param_arrays)`` codes one symbol per parameter entry."""
+    fixed model; ``codec(family, *param_arrays)`` codes one symbol per parameter entry;
+    ``codec([model_0, model_1, ...])`` codes one symbol with each model of a list."""
+    if isinstance(model, (list, tuple)):
+        return Codec(lambda coder, data: coder.encode_reverse(data, model),
+                     lambda coder: coder.decode(model))
     if num_params(model):
         return Codec(lambda coder, data: coder.encode_reverse(data, model, *args),
                      lambda coder: coder.decode(model, *args))
