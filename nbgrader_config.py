@@ -51,11 +51,28 @@ c.Execute.interrupt_on_timeout = True
 # on a busy grading machine a late output otherwise aborts that student's whole notebook.
 c.Execute.iopub_timeout = 30
 
-# Feedback shows students their notebook with the test results. By default it also shows the
-# hidden tests' code, which would leak them to the next cohort: strip them (their failure
-# messages still show).
+# Autograding runs the student's code and the tests in one Python process. Right after the
+# notebook has run, RejectTampering reads the cells the student could change (it never runs
+# them) and fails every test of a notebook that redefines or patches what the tests use
+# (ansedu/grading/tamper.py says what counts). The rest is nbgrader's default list.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "ansedu.grading.preprocessors.RejectTampering",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Feedback shows students their notebook with the test results. Hidden tests must not leak to
+# the next cohort: ShowFailureMessages keeps each failing test's message but drops its
+# traceback (which prints the lines around the failing one, hidden ones too) and any line of
+# hidden test code left in an output; then ClearHiddenTests removes the hidden code itself.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "ansedu.grading.preprocessors.ShowFailureMessages",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

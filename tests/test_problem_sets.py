@@ -10,7 +10,14 @@ from the repository's, with its own gradebook, exchange and a short cell timeout
    ``mistake_*`` (tests/problem_set_cases/<assignment>.py) partial marks and a failing test that
    names the mistake, ``loops_forever`` (one answer cell is ``while True: pass``) is graded after
    its cell times out, without stopping the others, and ``edited_tests`` (every test cell
-   replaced by ``pass``) gets the original tests back and scores zero.
+   replaced by ``pass``) gets the original tests back and scores zero;
+3. the loopholes of issue 8, on every set: ``shortcut`` (answers that delegate to the library,
+   SHORTCUT in the set's case module) fails the tests of those answers with a message that
+   says so; ``override`` (the untouched notebook with the tests' helpers redefined, OVERRIDE)
+   is refused by the autograder and scores zero;
+4. one ``nbgrader generate_feedback`` run for the batch: no feedback page shows a line of
+   hidden test code (the hidden lines of the source notebook that appear nowhere in the student
+   version), and the untouched student's page shows its tests' failure messages.
 
 Scores are read from the gradebook (nbgrader.api.Gradebook), never from exit codes.
 (The instructor guide's commands are run by tests/test_instructor_guide.py.) The harness checks itself on a small scratch assignment (``test_harness_on_scratch_assignment``),
@@ -190,6 +197,26 @@ def load_mistakes(assignment: str) -> list[dict]:
     return mistakes
 
 
+def load_loopholes(assignment: str) -> tuple[dict, dict]:
+    """SHORTCUT and OVERRIDE of tests/problem_set_cases/<assignment>.py (format: the docstring
+    of tests/problem_set_cases/__init__.py)."""
+    path = CASES / f"{assignment}.py"
+    spec = importlib.util.spec_from_file_location(f"problem_set_loopholes_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    where = path.relative_to(ROOT)
+    shortcut, override = getattr(module, "SHORTCUT", None), getattr(module, "OVERRIDE", None)
+    assert isinstance(shortcut, dict) and set(shortcut) == {"cells", "failing"} and shortcut["cells"] \
+        and shortcut["failing"], (
+        f"{where}: every problem set needs SHORTCUT = {{'cells': {{answer grade_id: source that "
+        f"delegates to the library}}, 'failing': [test grade_ids that must fail]}}")
+    assert isinstance(override, dict) and set(override) == {"cells", "names"} and override["cells"] \
+        and override["names"], (
+        f"{where}: every problem set needs OVERRIDE = {{'cells': {{answer grade_id: source that "
+        f"redefines the tests' helpers}}, 'names': [the helper names it redefines]}}")
+    return shortcut, override
+
+
 def student_id(mistake_name: str) -> str:
     return "mistake_" + re.sub(r"[^A-Za-z0-9]+", "_", mistake_name).strip("_").lower()
 
@@ -209,11 +236,19 @@ class Graded:
     mistakes_error: str | None = None
     autograde_problems: str = ""         # what nbgrader autograde said when it exited non-zero
     loop_cell: tuple[str, str] | None = None  # (notebook file, grade_id) of the looping cell
+    shortcut: dict | None = None         # SHORTCUT of the case module (None for the scratch set)
+    override: dict | None = None
+    loopholes_error: str | None = None
+    feedback_problems: str = ""          # what nbgrader generate_feedback said when it failed
     seconds: dict[str, float] = field(default_factory=dict)
 
     def autograded(self, student: str) -> dict[str, object]:
         folder = self.course / "autograded" / student / self.assignment
         return {p.name: read_nb(p) for p in sorted(folder.glob("*.ipynb"))}
+
+    def feedback(self, student: str) -> dict[str, str]:
+        folder = self.course / "feedback" / student / self.assignment
+        return {p.name: p.read_text() for p in sorted(folder.glob("*.html"))}
 
 
 def solved_notebooks(source_dir: Path, release_dir: Path) -> dict[str, object]:
@@ -252,7 +287,7 @@ def submit(course: Path, student: str, assignment: str, release_dir: Path, noteb
 
 
 def grade_batch(tmp: Path, sources: Path, assignment: str, mistakes_loader=load_mistakes,
-                with_loop: bool = True) -> Graded:
+                with_loop: bool = True, loopholes_loader=load_loopholes) -> Graded:
     home = tmp / "home"
     home.mkdir(parents=True)
     course = make_course(tmp, sources, [assignment], extra_config=(
@@ -294,6 +329,19 @@ def grade_batch(tmp: Path, sources: Path, assignment: str, mistakes_loader=load_
                 break
         students["loops_forever"] = looping
 
+    # The loopholes: answers that delegate to the library, and helpers redefined.
+    if loopholes_loader is not None:
+        try:
+            graded.shortcut, graded.override = loopholes_loader(assignment)
+            notebooks = copy_notebooks(solution)
+            replace_cells(notebooks, graded.shortcut["cells"], "SHORTCUT")
+            students["shortcut"] = notebooks
+            notebooks = copy_notebooks(untouched)
+            replace_cells(notebooks, graded.override["cells"], "OVERRIDE")
+            students["override"] = notebooks
+        except (AssertionError, OSError) as exc:
+            graded.loopholes_error = str(exc)
+
     # A student who replaced every test cell with `pass` and answered nothing.
     edited = copy_notebooks(untouched)
     for nb in edited.values():
@@ -312,6 +360,13 @@ def grade_batch(tmp: Path, sources: Path, assignment: str, mistakes_loader=load_
     graded.seconds[f"autograde ({len(students)} students)"] = time.perf_counter() - t0
     if result.returncode != 0:
         graded.autograde_problems = explain(result, course / "nbgrader-autograde.log")
+
+    # Feedback for the whole batch, as students would get it.
+    t0 = time.perf_counter()
+    result = run([str(BIN / "nbgrader"), "generate_feedback", assignment, "--force"], cwd=course, home=home)
+    graded.seconds["generate_feedback"] = time.perf_counter() - t0
+    if result.returncode != 0:
+        graded.feedback_problems = explain(result, course / "nbgrader-generate_feedback.log")
 
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -378,9 +433,110 @@ def check_mistake(graded: Graded, mistake: dict) -> None:
         f"expected partial marks (0 < score < {top})")
     outputs = [error_text(c) for nb in graded.autograded(student).values()
                for c in nb.cells if is_test(c)]
-    assert any(mistake["message"] in text for text in outputs), (
+    assert any(squeeze(mistake["message"]) in squeeze(text) for text in outputs), (
         f"{graded.assignment}: mistake {mistake['name']!r}: no failing test prints "
         f"{mistake['message']!r}; failing tests said:\n" + "\n---\n".join(t for t in outputs if t))
+
+
+def squeeze(text: str) -> str:
+    """Text with every run of white space made one space: failure messages are wrapped to fit
+    nbgrader validate's width, so a phrase may span two lines."""
+    return " ".join(text.split())
+
+
+def outputs_of(graded: Graded, student: str) -> dict[str, str]:
+    """{grade_id: error text} of every test cell of a student's autograded notebooks."""
+    return {nbmeta(c)["grade_id"]: error_text(c) for nb in graded.autograded(student).values()
+            for c in nb.cells if is_test(c)}
+
+
+def check_shortcut(graded: Graded) -> None:
+    """Answers that delegate to the library fail their tests, and the tests say why."""
+    if graded.loopholes_error:
+        pytest.fail(graded.loopholes_error)
+    score, top = scores(graded, "shortcut")
+    assert score < top, f"{graded.assignment}: answers that call the library score {score} of {top}"
+    outputs = outputs_of(graded, "shortcut")
+    for grade_id in graded.shortcut["failing"]:
+        assert grade_id in outputs, f"{graded.assignment}: no test cell {grade_id!r}"
+        assert "calls ansedu." in squeeze(outputs[grade_id]), (
+            f"{graded.assignment} / {grade_id}: an answer that delegates to the library must fail "
+            f"with a message that says so ('... calls ansedu.X ...'); it printed:\n"
+            f"{outputs[grade_id][-1500:] or '(nothing: the test passed)'}")
+
+
+def check_override(graded: Graded) -> None:
+    """A notebook that redefines the tests' helpers is refused: zero, and every test says why."""
+    if graded.loopholes_error:
+        pytest.fail(graded.loopholes_error)
+    score, top = scores(graded, "override")
+    assert score == 0, (f"{graded.assignment}: a notebook that redefines the tests' helpers scores "
+                        f"{score} of {top}, expected 0")
+    for grade_id, text in outputs_of(graded, "override").items():
+        text = squeeze(text)
+        assert "refused this notebook" in text, (
+            f"{graded.assignment} / {grade_id}: the test of a notebook that redefines the tests' "
+            f"helpers must say that the autograder refused it; it printed:\n{text[-1500:]}")
+        for name in graded.override["names"]:
+            assert f"`{name}`" in text, f"{graded.assignment} / {grade_id}: the refusal does not name `{name}`"
+
+
+TAG = re.compile(r"<[^>]*>")
+
+
+def page_text(page: str) -> str:
+    """The text of an HTML page (tags removed, entities decoded), as a reader sees it."""
+    import html
+    return html.unescape(TAG.sub("", page))
+
+
+def hidden_test_lines(source: Path, *visible_notebooks: Path) -> set[str]:
+    """The lines of hidden test code in the source notebook that are not part of any line of the
+    notebooks a student sees (the student version, and the student's own submission: a solution
+    may share a line with a hidden helper); stripped, and shorter lines such as `else:` say
+    nothing about the tests."""
+    hidden = set()
+    for cell in read_nb(source).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+                inside = "BEGIN" in line
+                hidden.add(line.strip())
+            elif inside:
+                hidden.add(line.strip())
+    visible = {line.strip() for path in visible_notebooks for cell in read_nb(path).cells
+               for line in cell.source.splitlines()}
+    return {line for line in hidden if len(line) >= 12 and not any(line in v for v in visible)}
+
+
+def check_feedback(graded: Graded) -> None:
+    """No feedback page shows hidden test code; the untouched student's page shows why its
+    tests failed."""
+    assert not graded.feedback_problems, graded.feedback_problems
+    source_dir = graded.course / "solutions" / graded.assignment
+    students = sorted(graded.scores)
+    assert "untouched" in students
+    for student in students:
+        pages = graded.feedback(student)
+        assert pages, f"{graded.assignment}: no feedback for `{student}`"
+        for name, page in pages.items():
+            notebook = name.replace(".html", ".ipynb")
+            secret = hidden_test_lines(source_dir / notebook, graded.generated / notebook,
+                                       graded.course / "submitted" / student / graded.assignment / notebook)
+            assert secret, f"{name}: found no hidden test lines to look for"
+            text = page_text(page)
+            shown = sorted(line for line in secret if line in text)
+            assert not shown, (f"{graded.assignment}: the feedback of `{student}` shows {len(shown)} "
+                               f"lines of hidden test code, e.g.:\n" + "\n".join(shown[:10]))
+    # the untouched student sees each failing test's message
+    text = squeeze(page_text("".join(graded.feedback("untouched").values())))
+    for nb in graded.autograded("untouched").values():
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if is_test(cell) and out.get("output_type") == "error":
+                    first = squeeze(ANSI.sub("", out.get("evalue", "")).split("\n")[0])
+                    assert first in text, (f"{graded.assignment}: the feedback of `untouched` does not "
+                                           f"show the failure message {first!r}")
 
 
 def check_loop(graded: Graded) -> None:
@@ -438,7 +594,8 @@ def all_graded(request, tmp_path_factory) -> dict[str, object]:
         # without the never-ending student: the real problem sets cover it
         write_scratch_assignment(tmp / "sources", SCRATCH)
         return grade_batch(tmp / "run", tmp / "sources", SCRATCH,
-                           mistakes_loader=lambda a: SCRATCH_MISTAKES, with_loop=False)
+                           mistakes_loader=lambda a: SCRATCH_MISTAKES, with_loop=False,
+                           loopholes_loader=None)
 
     jobs = {SCRATCH: scratch}
     jobs.update({name: (lambda tmp, name=name: grade_batch(tmp, SOLUTIONS, name)) for name in PROBLEM_SETS})
@@ -501,6 +658,18 @@ def test_edited_test_cells_are_restored(graded):
     check_edited_tests(graded)
 
 
+def test_answers_that_call_the_library_fail(graded):
+    check_shortcut(graded)
+
+
+def test_redefining_the_test_helpers_scores_zero(graded):
+    check_override(graded)
+
+
+def test_feedback_shows_no_hidden_test_code(graded):
+    check_feedback(graded)
+
+
 # --------------------------------------------------------------------------------------------
 # The harness itself, on a small scratch assignment
 # --------------------------------------------------------------------------------------------
@@ -559,6 +728,7 @@ def test_harness_on_scratch_assignment(all_graded, tmp_path):
     check_mistake(graded, SCRATCH_MISTAKES[0])
     assert graded.scores[student_id(SCRATCH_MISTAKES[0]["name"])] == (2, 3)
     check_edited_tests(graded)
+    check_feedback(graded)
 
     # the release holds the notebook and its data, none of the editors' junk
     released = sorted(str(p.relative_to(graded.generated)) for p in graded.generated.rglob("*"))

@@ -23,6 +23,17 @@ source, submits it as one student, autogrades it with the real nbgrader, and che
   in the autograded notebook contains ``message``, so the test's feedback names the mistake
   or the chapter to reread.
 
+Two more globals test the loopholes of autograding (issue 8), and every module must have them::
+
+    SHORTCUT = {                                   # answers that delegate to the library
+        "cells": {"entropy_answer": "import ansedu\\ndef entropy(p):\\n    return ansedu.entropy(p)\\n"},
+        "failing": ["test_entropy_examples"],      # test cells that must fail, saying
+    }                                              # "... calls ansedu.entropy ..."
+    OVERRIDE = {                                   # the untouched notebook, with an answer cell
+        "cells": {"entropy_answer": "def check(*a, **k):\\n    pass\\n"},   # that redefines
+        "names": ["check"],                        # the tests' helpers: it must score zero and
+    }                                              # every test must name these helpers
+
 A mistake should be one a student is likely to make (off-by-one in a cumulative sum, natural
 log instead of log2, forgetting to renormalize) and should leave other parts of the set working.
 """

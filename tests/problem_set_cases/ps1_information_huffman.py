@@ -88,3 +88,43 @@ MISTAKES = [
         "message": "the bits end in the middle of a codeword",
     },
 ]
+
+# Delegating to the library instead of writing the code (loophole 1 of issue 8): every test of
+# these answers must fail and say that the answer calls the library (".. calls ansedu.X").
+SHORTCUT = {
+    "cells": {
+        "information_content_answer": (
+            "import ansedu\n\n\ndef information_content(p):\n    return ansedu.information_content(p)\n"),
+        "entropy_answer": (  # a reference taken before the tests run, and the error swallowed
+            "from ansedu import entropy as _library_entropy\n\n\n"
+            "def entropy(p):\n    try:\n        return _library_entropy(p)\n    except Exception:\n"
+            "        return 0.0\n"),
+        "cross_entropy_answer": "import ansedu\n\ncross_entropy = ansedu.cross_entropy\n",  # an alias
+        "kl_divergence_answer": (
+            "import ansedu\n\n\ndef kl_divergence(p, q):\n    return ansedu.kl_divergence(p, q)\n"),
+        "kraft_sum_answer": "import ansedu\n\n\ndef kraft_sum(lengths):\n    return ansedu.kraft_sum(lengths)\n",
+        "huffman_codebook_answer": (
+            "import ansedu\n\n\ndef huffman_codebook(weights):\n"
+            "    return dict(ansedu.HuffmanCode(weights).codebook)\n"),
+    },
+    "failing": ["test_information_content_examples", "test_information_content_random",
+                "test_entropy_examples", "test_entropy_zeros", "test_entropy_random",
+                "test_cross_entropy_examples", "test_cross_entropy_zeros",
+                "test_kl_divergence_examples", "test_kl_divergence_zeros", "test_kl_divergence_random",
+                "test_kraft_sum_examples", "test_kraft_sum_random",
+                "test_huffman_codebook_examples", "test_huffman_codebook_random"],
+}
+
+# Switching the tests off (loophole 2): the untouched notebook with the tests' helpers redefined
+# in the first answer cell. The autograder must refuse it: zero, and a message naming `check`.
+OVERRIDE = {
+    "cells": {
+        "information_content_answer": (
+            "def check(*args, **kwargs):\n    pass\n\n\n"
+            "def run(function, *args, **kwargs):\n    return 0.0\n\n\n"
+            "close = lambda *args, **kwargs: True\n"
+            "raises = lambda *args, **kwargs: True\n\n\n"
+            "def information_content(p):\n    return 0.0\n"),
+    },
+    "names": ["check", "run", "close", "raises"],
+}

@@ -108,3 +108,23 @@ MISTAKES = [
         "message": "floating-point log2",
     },
 ]
+
+# Delegating to the library (loophole 1 of issue 8): the stack coder is the library's.
+SHORTCUT = {
+    "cells": {"stack_coder_answer": "import ansedu\n\n\nclass StackCoder(ansedu.UniformCoder):\n    pass\n"},
+    "failing": ["test_push", "test_pop", "test_leading_one", "test_num_bits", "test_stack_coder_random"],
+}
+
+# Switching the tests off (loophole 2): helpers redefined, answers stubbed.
+OVERRIDE = {
+    "cells": {
+        "stack_coder_answer": (
+            "def check(*args, **kwargs):\n    pass\n\n\n"
+            "def run(function, *args, **kwargs):\n    return 0\n\n\n"
+            "def raises(*args, **kwargs):\n    return True\n\n\n"
+            "class StackCoder:\n    state = 1\n\n    def push(self, digit, base):\n        pass\n\n"
+            "    def pop(self, base):\n        return 0\n\n    def num_bits(self):\n        return 0\n\n"
+            "    def is_empty(self):\n        return True\n"),
+    },
+    "names": ["check", "run", "raises"],
+}

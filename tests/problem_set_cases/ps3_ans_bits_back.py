@@ -169,3 +169,53 @@ MISTAKES = [
         "message": "statement A is false",
     },
 ]
+
+MISTAKES.append({
+    "name": "overhead uses the first model for every symbol",
+    "cells": {"bit_count": (
+        "def num_bits(stack, precision):\n"
+        "    return stack.state.bit_length() - 1 - precision\n\n\n"
+        "def overhead(symbols, models, precision):\n"
+        "    stack = encode_message(symbols, [models[0]] * len(symbols), precision)\n"
+        "    information = sum(models[0].information_content([x]) for x in symbols)\n"
+        "    return num_bits(stack, precision) - information\n")},
+    "message": "overhead must encode symbols[i] with models[i], one model per symbol",
+})
+
+# Delegating to the library (loophole 1 of issue 8): the three steps done by SlowAnsCoder, and
+# the slots of part 1.2 read from the library's model.
+_SLOW = ("import ansedu\n\n\n"
+         "def encode_symbol(stack, symbol, model):\n"
+         "    coder = ansedu.SlowAnsCoder(model.precision)\n"
+         "    coder.stack = stack\n"
+         "    coder.encode(symbol, model)\n")
+SHORTCUT = {
+    "cells": {
+        "encode_symbol": _SLOW,
+        "decode_symbol": ("import ansedu\n\n\n"
+                          "def decode_symbol(stack, model):\n"
+                          "    coder = ansedu.SlowAnsCoder(model.precision)\n"
+                          "    coder.stack = stack\n"
+                          "    return coder.decode(model)\n"),
+        "interval_lookup": ("import ansedu\n\n\n"
+                            "def _model(masses):\n"
+                            "    return ansedu.EntropyModel(masses, int(sum(masses)).bit_length() - 1)\n\n\n"
+                            "def interval(masses, x):\n    return _model(masses).interval(x)\n\n\n"
+                            "def lookup(masses, slot):\n    return _model(masses).lookup(slot)\n"),
+    },
+    "failing": ["test_interval_lookup_example", "test_interval_lookup_random", "test_interval_lookup_zero_mass",
+                "test_encode_example", "test_encode_random", "test_encode_sequence",
+                "test_decode_example", "test_decode_inverts_encode", "test_decode_any_state"],
+}
+
+# Switching the tests off (loophole 2): `reread` redefined to swallow every failure.
+OVERRIDE = {
+    "cells": {
+        "slots_by_hand": ("from contextlib import contextmanager\n\n\n"
+                          "@contextmanager\n"
+                          "def reread(*args, **kwargs):\n"
+                          "    try:\n        yield\n    except Exception:\n        pass\n\n\n"
+                          "cdf_by_hand = [0, 0, 0, 8]\nowner_by_hand = [0] * 8\n"),
+    },
+    "names": ["reread"],
+}

@@ -63,3 +63,41 @@ MISTAKES = [
         "message": "in the wrong order",
     },
 ]
+
+MISTAKES.append({
+    "name": "get_compressed forgets the head",
+    "cells": {"get_compressed": (
+        "def get_compressed(coder):\n"
+        "    return np.array(coder.bulk, dtype=word_dtype(coder.word_size))\n")},
+    "message": "get_compressed must end with the head",
+})
+
+# Delegating to the library (loophole 1 of issue 8): get_compressed and load_compressed through
+# ansedu.AnsCoder's internals.
+SHORTCUT = {
+    "cells": {
+        "get_compressed": (
+            "def get_compressed(coder):\n"
+            "    ref = AnsCoder(precision=coder.precision, word_size=coder.word_size, head_size=coder.head_size)\n"
+            "    ref.head, ref._words, ref._n = coder.head, list(coder.bulk), len(coder.bulk)\n"
+            "    return ref.get_compressed()\n"),
+        "load_compressed": (
+            "def load_compressed(coder, words):\n"
+            "    ref = AnsCoder(words, precision=coder.precision, word_size=coder.word_size,\n"
+            "                   head_size=coder.head_size)\n"
+            "    coder.head, coder.bulk = int(ref.head), [int(w) for w in ref._words[:ref._n]]\n"),
+    },
+    "failing": ["test_get_compressed", "test_get_compressed_hidden", "test_load_compressed",
+                "test_load_compressed_hidden", "test_whole_coder", "test_whole_coder_hidden"],
+}
+
+# Switching the tests off (loophole 2): the helpers of the set-up cell redefined.
+OVERRIDE = {
+    "cells": {
+        "flush_threshold": ("def _check(*args, **kwargs):\n    pass\n\n\n"
+                            "def _run(*args, **kwargs):\n    return 0\n\n\n"
+                            "_fail = _compare_words = _check\n\n\n"
+                            "def flush_threshold(m, precision, head_size):\n    return 0\n"),
+    },
+    "names": ["_check", "_run"],
+}

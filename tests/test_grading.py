@@ -1,0 +1,169 @@
+"""ansedu.grading on its own (fast; the nbgrader pipeline is tests/test_problem_sets.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ansedu.grading import preprocessors, tamper
+
+ROOT = Path(__file__).resolve().parents[1]
+PROTECTED = {"check", "run", "np", "ansedu", "reread", "fresh"}
+MODULES = {"np": "numpy", "ansedu": "ansedu"}
+
+
+@pytest.mark.parametrize("source", [
+    "def check(*a, **k):\n    pass\n",
+    "check = lambda *a, **k: None\n",
+    "for run in [print]:\n    pass\n",
+    "import numpy\nnp = numpy\n",
+    "from contextlib import contextmanager as reread\n",
+    "np.allclose = lambda *a, **k: True\n",
+    "ansedu.grading.ps1.check = print\n",
+    "import sys\n",
+    "from importlib import reload\n",
+    "import builtins\n",
+    "exec('check = None')\n",
+    "setattr(ansedu, 'entropy', print)\n",
+    "x = getattr(print, '__co' + 'de__')\n",
+    "def f():\n    global check\n    check = None\n",
+    "f.__code__ = g.__code__\n",
+    "b = __builtins__\n",
+    "from ansedu.grading import fresh\n",
+    "%load_ext autoreload\n",
+    "import numpy as n\nn.allclose = lambda *a, **k: True\n",
+    "from ansedu import Categorical as C\nC.interval = print\n",
+    "x = np\nx.allclose = print\n",
+    "del np.allclose\n",
+])
+def test_tampering_is_found(source):
+    assert tamper.find_tampering(source, PROTECTED, MODULES), source
+
+
+@pytest.mark.parametrize("source", [
+    "import numpy as np\nfrom fractions import Fraction\n",
+    "def entropy(p):\n    run = 0\n    check = [x for x in p]\n    return run\n",
+    "class StackCoder:\n    def __init__(self):\n        super().__init__()\n        self.state = 1\n",
+    "coder.head >>= coder.word_size\ncoder.bulk.append(1)\n",
+    "%timeit entropy([0.5, 0.5])\n",
+    "!ls\n",
+    "def f(x):\n    return x.__class__.__name__\n",
+])
+def test_ordinary_code_is_not_tampering(source):
+    assert tamper.find_tampering(source, PROTECTED, MODULES) == []
+
+
+def _cells(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    trusted = {i: bool(c.metadata.get("nbgrader", {}).get("locked")) for i, c in enumerate(nb.cells)}
+    return nb, trusted
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()))
+def test_solutions_and_student_versions_are_not_tampering(assignment):
+    """No false alarm: the solutions' answers and the student version's free cells are fine."""
+    for folder in ("solutions", "problem_sets"):
+        nb, trusted = _cells(ROOT / folder / assignment / f"{assignment}.ipynb")
+        assert preprocessors.tampering_report(nb, trusted) == [], (folder, assignment)
+
+
+def test_reject_tampering_fails_every_test_cell():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from ansedu.grading import fresh; fresh('ps1')", metadata={
+            "nbgrader": {"grade_id": "setup", "locked": True, "grade": False, "solution": False}}),
+        nbformat.v4.new_code_cell("def check(*a, **k):\n    pass\n", metadata={
+            "nbgrader": {"grade_id": "answer", "locked": False, "grade": False, "solution": True}}),
+        nbformat.v4.new_code_cell("check(False, 'x', 'entropy')", metadata={
+            "nbgrader": {"grade_id": "test", "locked": True, "grade": True, "solution": False, "points": 1}}),
+    ]
+    nb.cells[2].outputs = []
+    nb, _ = preprocessors.RejectTampering()(nb, {})  # as nbconvert calls it (only if enabled)
+    [output] = nb.cells[2].outputs
+    assert output.output_type == "error" and "cell 2 (answer cell `answer`), line 1" in output.evalue
+    assert "`check`" in output.evalue
+
+
+def test_show_failure_messages_hides_hidden_code():
+    secret = "_want = m << (head_size - precision)"
+    cell = nbformat.v4.new_code_cell(
+        f"check(True, 'x', 'y')\n### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS",
+        metadata={"nbgrader": {"grade_id": "t", "grade": True, "locked": True, "solution": False, "points": 1}})
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="TestFailure", evalue="the threshold is wrong",
+                               traceback=["Traceback", f"----> 3 {secret}", "TestFailure: the threshold is wrong"]),
+        nbformat.v4.new_output("stream", name="stderr", text=f"warning at line 3\n  {secret}\n"),
+    ]
+    other = nbformat.v4.new_code_cell("f()")
+    other.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="bad",
+                                            traceback=["Traceback", "----> 1 f()", "ValueError: bad"])]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell, other]
+    nb, _ = preprocessors.ShowFailureMessages()(nb, {})  # as nbconvert calls it (only if enabled)
+    assert nb.cells[0].outputs[0].traceback == ["TestFailure: the threshold is wrong"]
+    assert secret not in str(nb.cells[0].outputs) and "warning at line 3" in nb.cells[0].outputs[1].text
+    assert nb.cells[1].outputs[0].traceback == ["Traceback", "----> 1 f()", "ValueError: bad"]
+
+
+GUARD_SCRIPT = textwrap.dedent('''
+    import ansedu
+    from ansedu.grading import guard
+    guard.install([ansedu.entropy], tasks=None)
+    test_file, student_file = "/tmp/ipykernel_0/test.py", "/tmp/ipykernel_0/student.py"
+    guard.register_trusted(test_file)
+    early = ansedu.entropy                       # a reference taken before any test runs
+    student = {"ansedu": ansedu, "early": early}
+    exec(compile("def entropy(p):\\n    return early(p)\\n", student_file, "exec"), student)
+    tests = {"student": student["entropy"], "ansedu": ansedu, "guard": guard}
+    exec(compile(
+        "assert ansedu.entropy([0.5, 0.5]) == 1.0\\n"          # the tests may use the library
+        "try:\\n    student([0.5, 0.5])\\n    raise SystemExit('not caught')\\n"
+        "except guard.DelegationError as error:\\n    print(error)\\n"
+        "try:\\n    guard.check_own(ansedu.entropy, 'entropy')\\n    raise SystemExit('alias not caught')\\n"
+        "except guard.DelegationError as error:\\n    print(error)\\n", test_file, "exec"), tests)
+    print(student["entropy"]([0.5, 0.5]))     # outside a test: allowed (a scratch comparison)
+''')
+
+
+def test_guard_fails_delegation_only_inside_tests():
+    result = subprocess.run([sys.executable, "-c", GUARD_SCRIPT], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("entropy calls ansedu.entropy, the library's own version"), lines
+    assert lines[1].startswith("entropy calls ansedu.entropy"), lines
+    assert lines[2] == "1.0", lines
+
+
+def _case_module(assignment):
+    import importlib.util
+    path = ROOT / "tests" / "problem_set_cases" / f"{assignment}.py"
+    spec = importlib.util.spec_from_file_location(f"grading_cases_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()))
+def test_cases_are_judged_right(assignment):
+    """Typical mistakes and library shortcuts are not tampering (they are graded on their
+    merits); the OVERRIDE case is."""
+    nb, trusted = _cells(ROOT / "problem_sets" / assignment / f"{assignment}.ipynb")
+    cases = _case_module(assignment)
+
+    def report_with(cells):
+        changed = nbformat.from_dict(nbformat.reads(nbformat.writes(nb), as_version=4))
+        for cell in changed.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in cells:
+                cell.source = cells[cell.metadata["nbgrader"]["grade_id"]]
+        return preprocessors.tampering_report(changed, trusted)
+
+    for mistake in cases.MISTAKES:
+        assert report_with(mistake["cells"]) == [], mistake["name"]
+    assert report_with(cases.SHORTCUT["cells"]) == []
+    report = report_with(cases.OVERRIDE["cells"])
+    assert report and all(any(f"`{name}`" in line for line in report) for name in cases.OVERRIDE["names"]), report
