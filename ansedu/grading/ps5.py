@@ -288,7 +288,6 @@ def _test_carry(propagate_carry, cases):
 def _describe_step(before, c, m, settings):
     low, rng_, nwords = before
     P, W, S = settings
-    scale = rng_ >> P
     return (f"at P={P}, W={W}, S={S}, with low = {low}, range = {rng_} and {nwords} word(s) written, "
             f"encoding (c, m) = ({c}, {m})")
 
