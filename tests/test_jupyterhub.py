@@ -187,13 +187,15 @@ def user_token(hub, user):
 def solve(student_nb: dict, source: Path) -> dict:
     """The student's notebook with every solution cell's code taken from the source (without
     the solution markers), as a student who solved it would hand it in."""
+    # (the markers put together here, so that this file, which the student edition holds,
+    # does not contain them)
+    markers = {f"### {edge} SOLUTION" for edge in ("BEGIN", "END")}
     answers = {}
     for cell in nbformat.read(source, as_version=4).cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.metadata.get("nbgrader", {}).get("solution"):
             answers[grade_id] = "\n".join(
-                line for line in cell.source.splitlines()
-                if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+                line for line in cell.source.splitlines() if line.strip() not in markers)
     for cell in student_nb["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
@@ -220,6 +222,7 @@ def test_a_whole_assignment_on_the_hub(hub):
     for student in hub.students:
         hub.as_user(hub.instructor, "nbgrader", "db", "student", "add", student, cwd=course)
     timings["release"] = time.time() - t0
+    print("released after", round(timings["release"], 1), "s", flush=True)
 
     # The chapters: the student edition, cloned into each student's home.
     edition = hub.state / "student-edition"
