@@ -302,6 +302,11 @@ def test_a_whole_assignment_on_the_hub(hub):
             page.screenshot(path=SCREENSHOTS / "student-lab-start.png")
             # The Assignments tab: menu Nbgrader > Assignment List.
             page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            items = page.locator(".lm-Menu-itemLabel")
+            items.first.wait_for()
+            page.screenshot(path=SCREENSHOTS / "student-nbgrader-menu.png")
+            labels = {t.strip() for t in items.all_inner_texts()}
+            assert "Assignment List" in labels and not labels & {"Formgrader", "Create Assignment", "Course List"}, labels
             page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
             fetch = page.locator("#released_assignments_list button", has_text="Fetch")
             fetch.wait_for(timeout=60_000)
@@ -331,6 +336,32 @@ def test_a_whole_assignment_on_the_hub(hub):
         hub.as_user(hub.instructor, "nbgrader", *step, cwd=course)
     hub.as_user(hub.instructor, "nbgrader", "export", "--to", "grades.csv", cwd=course)
     timings["grading"] = time.time() - t0
+
+    # What the instructor sees (password login, as the students).
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.set_default_timeout(60_000)
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", hub.instructor)
+            page.fill("#password_input", hub.passwords[hub.instructor])
+            page.click("#login_submit")
+            page.wait_for_url(f"**/user/{hub.instructor}/lab**", timeout=90_000)
+            page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            items = page.locator(".lm-Menu-itemLabel")
+            items.first.wait_for()
+            page.screenshot(path=SCREENSHOTS / "instructor-nbgrader-menu.png")
+            labels = {t.strip() for t in items.all_inner_texts()}
+            assert {"Assignment List", "Formgrader"} <= labels, labels
+            response = page.goto(f"{hub.url}/user/{hub.instructor}/formgrader/gradebook/{ASSIGNMENT}")
+            assert response.status == 200
+            page.wait_for_timeout(3000)
+            page.screenshot(path=SCREENSHOTS / "instructor-formgrader.png")
+        finally:
+            browser.close()
+    timings["instructor browser"] = time.time() - t0
 
     # Students fetch their feedback.
     for student in hub.students[1:]:
