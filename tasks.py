@@ -15,6 +15,11 @@ For instructors (standard library only, no .venv needed; book: Instructor guide)
         folder DEST, as a git repository ready to push
     python3 tasks.py check-permissions [COURSE]    list what others on this machine
         could read or change in the course directory (default: this one)
+
+For a JupyterHub (as root; book: Instructor guide, "Many students on a JupyterHub"):
+
+    python3 tasks.py hub-setup    install the hub's environment (/opt/ansedu-hub) and its
+        proxy (deploy/jupyterhub/node_modules); then see deploy/jupyterhub/README.md
 """
 
 from __future__ import annotations
@@ -290,10 +295,62 @@ def check_permissions(args: list[str]) -> int:
     return 1
 
 
+# --------------------------------------------------------------------------------------------
+# The course on a JupyterHub (book: Instructor guide, "Many students on a JupyterHub").
+# --------------------------------------------------------------------------------------------
+
+HUB_DIR = ROOT / "deploy" / "jupyterhub"
+# The environment every hub user's server runs in. The user servers run as the students' and
+# instructors' Unix users, so it must be readable by everyone: built from Debian's
+# /usr/bin/python3 (the default Python may live under /root, which other users cannot enter).
+HUB_ENV = Path(os.environ.get("ANSEDU_HUB_ENV", "/opt/ansedu-hub"))
+HUB_PYTHON = os.environ.get("ANSEDU_HUB_PYTHON", "/usr/bin/python3")
+
+
+def hub_setup() -> None:
+    """Install what deploy/jupyterhub needs (as root): the environment HUB_ENV (the pinned
+    packages of requirements.lock, jupyterhub among them, and ansedu), world-readable; and the
+    proxy configurable-http-proxy from npm (pinned in deploy/jupyterhub/package-lock.json) into
+    deploy/jupyterhub/node_modules. Does nothing when both are up to date."""
+    if os.geteuid() != 0:
+        sys.exit(f"The hub set-up installs into {HUB_ENV} and needs root (sudo python3 tasks.py hub-setup)")
+    if shutil.which("npm") is None:
+        apt_install("nodejs", "npm", reason="npm (to install the hub's proxy)")
+    lock = HUB_DIR / "package-lock.json"
+    installed = HUB_DIR / "node_modules" / ".package-lock.json"  # written by npm ci
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        say("Installing the hub's proxy (configurable-http-proxy, pinned in deploy/jupyterhub)")
+        run("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", cwd=HUB_DIR)
+    digest = hashlib.sha256()
+    for name in ("requirements.lock", "pyproject.toml"):
+        digest.update((ROOT / name).read_bytes())
+    digest.update(HUB_PYTHON.encode())
+    for path in sorted((ROOT / "ansedu").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    stamp = HUB_ENV / ".ansedu-installed"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return
+    say(f"Creating the hub's environment {HUB_ENV} (for every user's server; a few minutes)")
+    if HUB_ENV.exists():
+        shutil.rmtree(HUB_ENV)
+    old_umask = os.umask(0o022)  # everything in it readable by every user
+    try:
+        pip = [HUB_ENV / "bin" / "python", "-m", "pip", "--quiet", "--disable-pip-version-check"]
+        run(HUB_PYTHON, "-m", "venv", HUB_ENV)
+        run(*pip, "install", "-r", ROOT / "requirements.lock")
+        # A copy, not an editable install: users cannot read the instructor's clone.
+        run(*pip, "install", "--no-deps", "--no-build-isolation", ROOT)
+        run(*pip, "check")
+    finally:
+        os.umask(old_umask)
+    stamp.write_text(digest.hexdigest())
+
+
 INSTRUCTOR_COMMANDS = {"student-edition": student_edition, "check-permissions": check_permissions}
 
 
-COMMANDS = {"book": build_book, "test": test}
+COMMANDS = {"book": build_book, "test": test, "hub-setup": hub_setup}
 
 
 def main(argv: list[str]) -> None:
