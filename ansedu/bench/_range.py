@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import AnsCoder, Categorical, RangeDecoder, RangeEncoder
+from .. import Categorical, RangeDecoder, RangeEncoder
 from ._common import best_time, markdown_table
+from .core import run_ansedu
 
 NAMES = ("ansedu.RangeEncoder (pure Python)", "constriction RangeEncoder (Rust)", "ansedu.AnsCoder (pure Python)")
 
@@ -54,16 +55,6 @@ def run_range(message, model, repeat):
     return words, decoded, t_enc, t_dec
 
 
-def run_ans(message, model, repeat):
-    def encode():
-        coder = AnsCoder()
-        coder.encode_reverse(message, model)
-        return coder.get_compressed()
-    words, t_enc = best_time(encode, repeat)
-    decoded, t_dec = best_time(lambda: AnsCoder(words).decode(model, len(message)), repeat)
-    return words, decoded, t_enc, t_dec
-
-
 def run_constriction(message, probabilities, repeat):
     import constriction
 
@@ -97,7 +88,7 @@ def measure(args) -> dict:
     information = float(-np.log2(probabilities[message]).sum())
     rows = [coder_row(NAMES[0], *run_range(message, model, args.repeat), message, information),
             coder_row(NAMES[1], *run_constriction(message, probabilities, args.repeat), message, information),
-            coder_row(NAMES[2], *run_ans(message, model, args.repeat), message, information)]
+            coder_row(NAMES[2], *run_ansedu(message, model, args.repeat), message, information)]
     lengths = []
     n = 100
     while n < args.symbols:
@@ -110,7 +101,7 @@ def measure(args) -> dict:
         info = float(-np.log2(probabilities[part]).sum())
         by_length.append({"symbols": n, "information_bits": info,
                           "range": coder_row(NAMES[0], *run_range(part, model, 1), part, info),
-                          "ans": coder_row(NAMES[2], *run_ans(part, model, 1), part, info)})
+                          "ans": coder_row(NAMES[2], *run_ansedu(part, model, 1), part, info)})
     return {"symbols": args.symbols, "alphabet": args.range_alphabet, "seed": args.seed, "repeat": args.repeat,
             "information_bits": information, "quantized_information_bits": model.information_content(message),
             "coders": rows, "by_length": by_length}
