@@ -43,7 +43,7 @@ def test_a_failed_round_trip_is_reported(monkeypatch):
         words, decoded, t_enc, t_dec = real_ans(message, model, repeat)
         return words, decoded[::-1] + 1, t_enc, t_dec
 
-    real_ans = _range.run_ans
-    monkeypatch.setattr(_range, "run_ans", wrong_ans)
+    real_ans = _range.run_ansedu
+    monkeypatch.setattr(_range, "run_ansedu", wrong_ans)
     with pytest.raises(RuntimeError, match="ansedu.AnsCoder .* round trip FAILED"):
         run(["--symbols", "50", "--repeat", "1"])
