@@ -53,7 +53,8 @@ _SECTIONS = {
     "initial": 'chapter 13, Bits-back with a VAE, section "Initial bits and their amortization"',
     "buckets": 'chapter 13, Bits-back with a VAE, section "Discretizing the latent"',
     "elbo": 'chapter 13, Bits-back with a VAE, section "The gap is a KL divergence"',
-    "bits": 'chapter 6, Streaming ANS (the bulk and the head), and chapter 12, section "The three steps on a real coder"',
+    "bits": ('chapter 6, Streaming ANS, section "Head and bulk", and chapter 12, section "The three '
+             'steps on a real coder"'),
 }
 
 
