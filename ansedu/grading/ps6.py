@@ -427,7 +427,8 @@ def _test_pop_mixture(pop_mixture, cases):
 def _bits_on_ok(bits_on):
     try:
         with _time_limit(5):
-            return all(abs(float(bits_on(c)) - _ref_bits(c)) < 1e-6 for _, c in _coders_for_bits(7))
+            # the chains use 32-bit words; other word sizes are part 1's own (hidden) test
+            return all(abs(float(bits_on(c)) - _ref_bits(c)) < 1e-6 for _, c in _coders_for_bits(7, False))
     except Exception:
         return False
 
