@@ -38,6 +38,7 @@ import numpy as np
 
 from ..cli.container import DEFAULT_ORDER, Header, compress_stream
 from ..data import TEXTS, load_text
+from ..models.adaptive import information_content
 from ..models.context import _LIMIT, ContextModel
 from ._common import emit, environment, markdown_table, progress, section_parser
 
@@ -123,11 +124,7 @@ VARIANTS = {
 
 def model_bits(model: ContextModel, data: bytes) -> float:
     """The information content in bits of ``data`` under ``model`` (which learns as it goes)."""
-    if not data:
-        return 0.0
-    _, _, masses = model.forward_intervals(model.check_symbols(data))
-    m = np.asarray(masses, dtype=np.float64)
-    return float(model.precision * m.size - np.log2(m).sum())
+    return information_content(model, data)
 
 
 def ablation(inputs: dict[str, bytes], variants=None) -> dict:
