@@ -71,7 +71,7 @@ def coders(args):
     yield "gzip -9", _gzip, lambda b: zlib.decompress(b, wbits=31)
     yield "bzip2 -9", lambda d: bz2.compress(d, 9), bz2.decompress
     yield "xz -9", lambda d: lzma.compress(d, preset=9), lzma.decompress
-    # zstd and brotli are not pinned (not in requirements.lock): measured only where installed
+    # zstd and brotli are pinned in requirements.lock (the bench extra); elsewhere they are optional
     try:
         import zstandard
     except ImportError:
