@@ -281,8 +281,9 @@ def _test_model(ByteModel, cases):
         _feed(twin, data[:done], f"order {order}")
         _check(_intervals(twin, f"order {order}, second model") == ivs,
                f"two ByteModel({order}) that learned the same {done} bytes give different intervals for the "
-               "next byte. The decoder's model must compute exactly what the encoder's did: no randomness, "
-               "nothing shared between models, only integers.", "learns")
+               "next byte, but the decoder's model must compute exactly what the encoder's did. Do the models "
+               "share what they learned? Then keep the counts in the instance (self.something = ... in "
+               "__init__), not in the class or a global. Otherwise: no randomness, only integers.", "learns")
 
 
 def _mass(model, x, where):
@@ -350,6 +351,12 @@ class _Replay:
 def _ref_words(ByteModel, data, order, before=False, forward=False):
     starts, masses = _run("your ByteModel, driven by the tests", "learns", _forward, ByteModel, data, order,
                           before, seconds=10)
+    bad = next((i for i, (c, m) in enumerate(zip(starts, masses)) if not (m >= 1 and 0 <= c and c + m <= 1 << _P)),
+               None)
+    _check(bad is None, f"your ByteModel({order}), after learning the first {bad} bytes of {_show(data)}, gives "
+           f"the next byte {data[bad] if bad is not None else 0} the interval (c, m) = "
+           f"{(starts[bad], masses[bad]) if bad is not None else ''}, which no coder can encode: every byte "
+           "needs a mass m >= 1 inside the 2^P slots (the leaky floor of part 1).", "leaky")
     coder = AnsCoder(precision=_P)
     if forward:   # pushed first to last: the decoder would pop the last byte first
         for x, c, m in zip(data, starts, masses):
@@ -396,18 +403,27 @@ def _test_coder(encode_bytes, decode_bytes, ByteModel, cases):
                   f"fresh ByteModel({order}), for each byte first to last interval(x) then update(x), then "
                   "AnsCoder(precision=PRECISION).encode_reverse(data, Replay(PRECISION), starts, masses) "
                   "and get_compressed().", "stack")
-        back = _run(f"decode_bytes({where})", "stack", decode_bytes, want, len(data), order, seconds=10)
+        try:
+            stale = _ref_decode(ByteModel, want, len(data), order, learn=False)
+        except DecodeError:
+            stale = DecodeError
+        except Exception:  # noqa: BLE001
+            stale = None
+        never_learns = (f"decode_bytes ({where}) decodes every byte with a model that never learns: the "
+                        "decoder's model diverges from the encoder's after the first byte. Update it with each "
+                        "decoded byte, exactly as the encoder's model was updated.")
+        try:
+            back = _run(f"decode_bytes({where})", "stack", decode_bytes, want, len(data), order, seconds=10)
+        except _TestFailure as failure:
+            if stale is DecodeError and "raised DecodeError" in " ".join(str(failure).split()):
+                _fail(never_learns + " (Here the decoder ran out of words: it decoded other bytes than were "
+                      "encoded.)", "learns")
+            raise
         _check(isinstance(back, (bytes, bytearray)),
                f"decode_bytes ({where}) returned {type(back).__name__}; return the bytes (bytes(...)).", "stack")
         if bytes(back) != data:
-            try:
-                stale = _ref_decode(ByteModel, want, len(data), order, learn=False)
-            except Exception:  # noqa: BLE001
-                stale = None
-            if stale is not None and bytes(back) == stale:
-                _fail(f"decode_bytes ({where}) decodes every byte with a model that never learns: the "
-                      "decoder's model diverges from the encoder's after the first byte. Update it with each "
-                      "decoded byte, exactly as the encoder's model was updated.", "learns")
+            if isinstance(stale, bytes) and bytes(back) == stale:
+                _fail(never_learns, "learns")
             i = next((i for i, (a, b) in enumerate(zip(back, data)) if a != b), min(len(back), len(data)))
             _fail(f"decode_bytes ({where}) returned {len(back)} bytes {_show(bytes(back))}, which differ from "
                   f"the message from byte {i} on. The decoder must run the same model as the encoder: a fresh "
