@@ -296,7 +296,7 @@ def _test_context(ByteModel, seed, rounds):
     before = _mass(model, ord("e"), "order 0, fresh")
     _feed(model, b"e" * 20, "order 0")
     after = _mass(model, ord("e"), "order 0, after 20 bytes 'e'")
-    _check(after > 8 * before and after > (1 << _P) // 2,
+    _check(after > 8 * before,
            f"after ByteModel(0) learned 20 bytes 'e', the mass of 'e' is {after} of {1 << _P} (it was "
            f"{before} when fresh): the model does not learn. Count each byte in update and derive the "
            "masses from the counts.", "learns")
@@ -308,7 +308,7 @@ def _test_context(ByteModel, seed, rounds):
         where = f"order 2, after {len(data)} bytes of 'xab' and 'yac' in random order, then {context!r}"
         ivs = _intervals(model, where)
         mg, mb = ivs[ord(good)][1], ivs[ord(bad)][1]
-        _check(mg > 3 * mb,
+        _check(mg > 2 * mb,
                f"ByteModel(2) learned {rounds} random triples 'xab' and 'yac' and then read {context!r}: "
                f"'{good}' must come next, but it gets mass {mg} and '{bad}' {mb}. The previous byte alone "
                f"('a') cannot tell; the two previous bytes can. Count the bytes in the context of the "
@@ -403,26 +403,28 @@ def _test_coder(encode_bytes, decode_bytes, ByteModel, cases):
                   f"fresh ByteModel({order}), for each byte first to last interval(x) then update(x), then "
                   "AnsCoder(precision=PRECISION).encode_reverse(data, Replay(PRECISION), starts, masses) "
                   "and get_compressed().", "stack")
-        try:
-            stale = _ref_decode(ByteModel, want, len(data), order, learn=False)
-        except DecodeError:
-            stale = DecodeError
-        except Exception:  # noqa: BLE001
-            stale = None
+        def stale():   # what a decoder whose model never learns returns (or DecodeError)
+            try:
+                return _ref_decode(ByteModel, want, len(data), order, learn=False)
+            except DecodeError:
+                return DecodeError
+            except Exception:  # noqa: BLE001
+                return None
+
         never_learns = (f"decode_bytes ({where}) decodes every byte with a model that never learns: the "
                         "decoder's model diverges from the encoder's after the first byte. Update it with each "
                         "decoded byte, exactly as the encoder's model was updated.")
         try:
             back = _run(f"decode_bytes({where})", "stack", decode_bytes, want, len(data), order, seconds=10)
         except _TestFailure as failure:
-            if stale is DecodeError and "raised DecodeError" in " ".join(str(failure).split()):
+            if "raised DecodeError" in " ".join(str(failure).split()) and stale() is DecodeError:
                 _fail(never_learns + " (Here the decoder ran out of words: it decoded other bytes than were "
                       "encoded.)", "learns")
             raise
         _check(isinstance(back, (bytes, bytearray)),
                f"decode_bytes ({where}) returned {type(back).__name__}; return the bytes (bytes(...)).", "stack")
         if bytes(back) != data:
-            if isinstance(stale, bytes) and bytes(back) == stale:
+            if bytes(back) == stale():
                 _fail(never_learns, "learns")
             i = next((i for i, (a, b) in enumerate(zip(back, data)) if a != b), min(len(back), len(data)))
             _fail(f"decode_bytes ({where}) returned {len(back)} bytes {_show(bytes(back))}, which differ from "
