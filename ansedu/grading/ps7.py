@@ -504,6 +504,8 @@ def _corruptions(blob, seed, flips):
            (f"order {_MAX_ORDER + 1} (more than MAX_ORDER)",
             _HEADER.pack(magic, version, _MAX_ORDER + 1, length, crc) + payload),
            ("order 255", _HEADER.pack(magic, version, 255, length, crc) + payload),
+           ("another order that is allowed", _HEADER.pack(magic, version, order - 1 if order else 1, length, crc)
+            + payload),
            ("a length one byte too long", _HEADER.pack(magic, version, order, length + 1, crc) + payload),
            ("a length one byte too short", _HEADER.pack(magic, version, order, max(0, length - 1), crc) + payload),
            ("a wrong CRC32", _HEADER.pack(magic, version, order, length, crc ^ 1) + payload),
