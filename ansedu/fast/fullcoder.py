@@ -264,8 +264,8 @@ def encode_block(block: bytes, order: int, precision: int, table_bits: int, prog
     hist = np.uint64(0)
     for start in range(0, data.size, _CHUNK):
         stop = min(start + _CHUNK, data.size)
-        hist = k["_model_pass"](data, start, stop, counts, hist, k1, bits, P, ctx_mask, hash_add,
-                                hash_mul, spreads, weights, m1s)
+        hist = np.uint64(k["_model_pass"](data, start, stop, counts, hist, k1, bits, P, ctx_mask,
+                                          hash_add, hash_mul, spreads, weights, m1s))
         if progress is not None:
             progress(stop - start)
     # The payload is 4 (n + 2) bytes (bulk and two head words), stored unless < len(block).
@@ -311,6 +311,8 @@ def decode_block(payload: bytes, raw_len: int, order: int, precision: int, table
         stop = min(start + _CHUNK, raw_len)
         t, head, n, hist = k["_decode_bytes"](words, n, head, counts, hist, k1, bits, P, ctx_mask,
                                               hash_add, hash_mul, spreads, weights, out, start, stop)
+        # numba returns Python ints: back to uint64, or the next call would type them as int64
+        head, hist = np.uint64(head), np.uint64(hist)
         if t < stop:
             raise DecodeError(f"block {index} is corrupted or truncated: its compressed data "
                               "ran out before the block was complete")
