@@ -35,6 +35,8 @@ cached on disk (``cache=True``), as in :mod:`ansedu.fast.compiled`.
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 
 from ..errors import DecodeError
@@ -102,7 +104,15 @@ def _learn(counts, idx, k1, bit):
             counts[miss] = (n >> 1) + 1
 
 
+def _prefetch(array, index):
+    """A cache hint (see :mod:`ansedu.fast._prefetch`); nothing in pure Python."""
+
+
 # -- the kernels --------------------------------------------------------------------------
+
+_DEPTH = 2  # the decoder asks for the entries of all decisions this many bits ahead
+_AHEAD = 2  # the encoder asks for the table entries of the byte this many bytes ahead
+
 
 def _model_pass(data, start, stop, counts, hist, k1, bits, P, ctx_mask, hash_add, hash_mul,
                 spreads, weights, m1s):
@@ -110,7 +120,22 @@ def _model_pass(data, start, stop, counts, hist, k1, bits, P, ctx_mask, hash_add
     bit ``b`` (most significant first) of byte ``t``. Returns the history after the last byte."""
     bases = np.empty(k1, np.int64)
     idx = np.empty(k1, np.int64)
+    ahead = np.empty(k1, np.int64)
+    # The encoder knows every entry in advance: those of the hashed orders (scattered over their
+    # tables) are prefetched _AHEAD bytes before they are used. (The history _AHEAD bytes ahead.)
+    hist_ahead = hist
+    for t in range(start, min(start + _AHEAD, data.size)):
+        hist_ahead = (hist_ahead << np.uint64(8)) | np.uint64(data[t])
     for t in range(start, stop):
+        if t + _AHEAD < data.size:
+            _bases(hist_ahead, k1, bits, ctx_mask, hash_add, hash_mul, ahead)
+            future = np.int64(data[t + _AHEAD])
+            for j in range(2, k1):
+                c0 = 1
+                for b in range(8):
+                    _prefetch(counts, ahead[j] ^ spreads[j, c0])
+                    c0 = 2 * c0 + ((future >> (7 - b)) & 1)
+            hist_ahead = (hist_ahead << np.uint64(8)) | np.uint64(future)
         _bases(hist, k1, bits, ctx_mask, hash_add, hash_mul, bases)
         byte = np.int64(data[t])
         c0 = 1
@@ -165,10 +190,21 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
     pmask = top - np.uint64(1)
     low = np.uint64(1) << np.uint64(_HEAD - _WORD)
     W = np.uint64(_WORD)
+    span = 1 << _DEPTH
     for t in range(start, stop):
         _bases(hist, k1, bits, ctx_mask, hash_add, hash_mul, bases)
+        # The decoder learns each bit only by decoding it: it prefetches the entries of every
+        # possible decision _DEPTH bits ahead (those nearer were asked for at the earlier bits).
+        for j in range(2, k1):
+            for c in range(2, 2 * span):
+                _prefetch(counts, bases[j] ^ spreads[j, c])
         c0 = 1
         for b in range(8):
+            if b < 8 - _DEPTH:
+                first = c0 * span
+                for j in range(2, k1):
+                    for c in range(first, first + span):
+                        _prefetch(counts, bases[j] ^ spreads[j, c])
             m1 = np.uint64(_mass(counts, bases, spreads, weights, c0, k1, P, idx))
             m0 = top - m1
             slot = head & pmask
@@ -200,7 +236,9 @@ def _kernels():
     if not _KERNELS:
         import numba
         jit = numba.njit(cache=True, nogil=True)
+        from ._prefetch import prefetch
         g = globals()
+        g["_prefetch"] = prefetch
         for name in ("_bases", "_mass", "_learn"):
             g[name] = jit(g[name])
         for name in ("_model_pass", "_encode_block", "_decode_bytes"):
@@ -219,7 +257,7 @@ class BlockState:
         self.order, self.precision, self.bits = int(order), int(precision), int(table_bits)
         k1, size = self.order + 1, 1 << self.bits
         self.k1 = k1
-        self.counts = np.zeros(2 * k1 * size, dtype=np.uint8)
+        self.counts = _table(2 * k1 * size)
         self.weights = np.array([(j + 1) ** 2 for j in range(k1)], dtype=np.int64)
         near = [2 * c0 for c0 in range(256)]
         far = [2 * ((c0 * _NODE_MUL) & (size - 1)) for c0 in range(256)]
@@ -237,6 +275,24 @@ class BlockState:
     def tables(self):
         return (self.counts, self.k1, self.bits, self.precision, self.ctx_mask, self.hash_add,
                 self.hash_mul, self.spreads, self.weights)
+
+
+def _table(nbytes: int) -> np.ndarray:
+    """A zeroed ``uint8`` array, on huge pages where the system offers them (Linux ``madvise``):
+    the hashed orders read their tables at random, and with 4 kB pages nearly every read would
+    also miss the address-translation cache (TLB). A plain ``np.zeros`` elsewhere."""
+    huge = 1 << 21
+    if nbytes < huge or not hasattr(mmap, "MADV_HUGEPAGE"):
+        return np.zeros(nbytes, dtype=np.uint8)
+    try:
+        area = mmap.mmap(-1, nbytes + huge, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # zeroed;
+        # over-allocated to align to 2 MiB (private: shared memory gets no huge pages)
+        area.madvise(mmap.MADV_HUGEPAGE)
+    except (OSError, ValueError):
+        return np.zeros(nbytes, dtype=np.uint8)
+    whole = np.frombuffer(area, dtype=np.uint8)  # keeps the mapping alive
+    skip = -whole.ctypes.data % huge
+    return whole[skip:skip + nbytes]
 
 
 _STATES: dict = {}
