@@ -248,3 +248,32 @@ def test_the_command_reports_a_corrupted_file_through_the_compiled_decoder(tmp_p
     assert main(["decompress", str(tmp_path / "bad.ans")]) == 1
     assert "block 0" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()  # no partial output
+
+
+@pytest.mark.parametrize("command", ["compress", "decompress"])
+def test_help_explains_the_switch(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--reference" in text and "ANSEDU_REFERENCE=1" in text and "byte for byte" in text
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("compiled_only", [False, True])
+def test_the_benchmark_times_both_paths_or_only_the_compiled_one(capsys, compiled_only):
+    import json
+    from ansedu.bench import fullcoder
+    argv = ["--sample", "1200", "--order", "2", "--json"] + (["--compiled-only"] if compiled_only else [])
+    assert fullcoder.main(argv) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["compiled"] is True
+    for name, entry in results["inputs"].items():
+        ours = [r for r in entry["rows"] if r["coder"].startswith("ansedu")]
+        expected = ["ansedu (order 2)"] + ([] if compiled_only else ["ansedu (order 2, reference)"])
+        assert [r["coder"] for r in ours] == expected
+        assert len({r["bytes"] for r in ours}) == 1  # the same container
+        assert set(entry["ansedu_speed"]) == ({"compiled"} if compiled_only else {"compiled", "reference"})
+        for speed in entry["ansedu_speed"].values():
+            assert speed["compress_MB_s"] > 0 and speed["decompress_MB_s"] > 0
+    assert "compiled" in fullcoder.table(results) and "MB/s" in fullcoder.table(results)
