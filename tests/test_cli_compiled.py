@@ -277,3 +277,15 @@ def test_the_benchmark_times_both_paths_or_only_the_compiled_one(capsys, compile
         for speed in entry["ansedu_speed"].values():
             assert speed["compress_MB_s"] > 0 and speed["decompress_MB_s"] > 0
     assert "compiled" in fullcoder.table(results) and "MB/s" in fullcoder.table(results)
+
+
+def test_without_numba_the_command_runs_the_reference(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / "a.txt").write_bytes(TEXT[:400])
+    code = ("import sys; sys.modules['numba'] = None  # as if numba were not installed\n"
+            "from ansedu.cli import main, container\n"
+            "assert not container.use_compiled(None)\n"
+            "raise SystemExit(main(['compress', '--table-bits', '16', 'a.txt']))")
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, timeout=120)
+    assert (tmp_path / "a.txt.ans").read_bytes() == pack(TEXT[:400], Header(table_bits=16), compiled=True)

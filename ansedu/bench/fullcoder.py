@@ -16,8 +16,8 @@ Three inputs, each compressed by every coder in the same run, every round trip v
 timing) and the pure-Python reference (``ansedu (order K, reference)``, last), which write the
 same bytes (checked here too); their speeds in MB/s are summarized under each table. The
 reference runs at about 10 kB/s, so the full set takes several minutes; ``--compiled-only``
-skips it. Without numba the first row is the reference and there is no second. ansedu's figure is the whole ``.ans`` file
-(header, block headers and CRCs included); gzip / bzip2 / xz are Python's ``zlib`` (wbits 31:
+skips it. Without numba the first row is the reference and there is no second. ansedu's figure
+is the whole ``.ans`` file (header, block headers and CRCs included); gzip / bzip2 / xz are Python's ``zlib`` (wbits 31:
 the gzip format), ``bz2`` and ``lzma`` at their strongest presets; PPMd is ``pyppmd`` (variant
 H, order 6, 64 MiB), when installed.
 """

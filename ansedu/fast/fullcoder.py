@@ -21,8 +21,11 @@ What each kernel mirrors (keep them in step when the reference changes):
 The counts live in one ``uint8`` array with the layout of ``ContextModel.counts``, fresh for
 each block (a new anonymous mapping costs only the pages the block touches, where clearing a
 reused one would write all of it: 48 MiB at the default settings, gigabytes at 30 table bits),
-on huge pages where Linux offers them. The head is a ``uint64``: the container's head is 64 bits, so nothing overflows
-(``head // m << P`` stays below ``2^64`` by invariant 1 of :mod:`ansedu.coders.streaming`).
+on huge pages where Linux offers them. The head is a ``uint64``: the container's head is 64
+bits, so nothing overflows (``head // m << P`` stays below ``2^64`` by invariant 1 of
+:mod:`ansedu.coders.streaming`). The encoder keeps the ``8 n`` masses of a block (4 bytes
+each: 32 MiB for a 1 MiB block), as the reference keeps its lists, because ANS codes them
+last to first.
 
 Decoding is bounded: the kernel decodes exactly the block's raw length, ``8`` decisions per
 byte, and stops with a status when the words run out, so a corrupted payload ends in a
