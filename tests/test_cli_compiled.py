@@ -275,7 +275,7 @@ def test_the_benchmark_times_both_paths_or_only_the_compiled_one(capsys, compile
         assert len({r["bytes"] for r in ours}) == 1  # the same container
         assert set(entry["ansedu_speed"]) == ({"compiled"} if compiled_only else {"compiled", "reference"})
         for speed in entry["ansedu_speed"].values():
-            assert speed["compress_MB_s"] > 0 and speed["decompress_MB_s"] > 0
+            assert min(speed.values()) > 0 and len(speed) == 4  # MB/s each way, wall and CPU time
     assert "compiled" in fullcoder.table(results) and "MB/s" in fullcoder.table(results)
 
 

@@ -14,12 +14,15 @@ Three inputs, each compressed by every coder in the same run, every round trip v
 ``--sample N`` takes the first ``N`` bytes of each input. ansedu runs twice: its compiled path
 (numba, :mod:`ansedu.fast.fullcoder`; the row ``ansedu (order K)``, compiled once before the
 timing) and the pure-Python reference (``ansedu (order K, reference)``, last), which write the
-same bytes (checked here too); their speeds in MB/s are summarized under each table. The
-reference runs at about 10 kB/s, so the full set takes several minutes; ``--compiled-only``
-skips it. Without numba the first row is the reference and there is no second. ansedu's figure
-is the whole ``.ans`` file (header, block headers and CRCs included); gzip / bzip2 / xz are Python's ``zlib`` (wbits 31:
-the gzip format), ``bz2`` and ``lzma`` at their strongest presets; PPMd is ``pyppmd`` (variant
-H, order 6, 64 MiB), when installed.
+same bytes (checked here too); their speeds in MB/s are summarized under each table, per
+second of wall-clock time and per second of the process's CPU time (the JSON has both for
+every coder: on a shared, loaded machine the CPU figure is nearer to what one idle core does).
+The reference runs at about 10 kB/s, so the full set takes several minutes; ``--compiled-only``
+skips it. Without numba the first row is the reference and there is no second.
+
+ansedu's figure is the whole ``.ans`` file (header, block headers and CRCs included); gzip /
+bzip2 / xz are Python's ``zlib`` (wbits 31: the gzip format), ``bz2`` and ``lzma`` at their
+strongest presets; PPMd is ``pyppmd`` (variant H, order 6, 64 MiB), when installed.
 """
 
 from __future__ import annotations
@@ -124,22 +127,28 @@ def measure(args) -> dict:
         rows = []
         for coder, compress, decompress in _all_coders(args):
             progress(f"{name}: {coder} on {len(data)} bytes ...")
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             blob = compress(data)
-            t_c = time.perf_counter() - start
-            start = time.perf_counter()
+            t_c, cpu_c = time.perf_counter() - start, time.process_time() - cpu
+            start, cpu = time.perf_counter(), time.process_time()
             back = decompress(blob, len(data)) if coder.startswith("PPMd") else decompress(blob)
-            t_d = time.perf_counter() - start
+            t_d, cpu_d = time.perf_counter() - start, time.process_time() - cpu
             if back != data:
                 raise AssertionError(f"{coder} did not round-trip {name}")
             rows.append({"coder": coder, "bytes": len(blob), "bits_per_byte": 8 * len(blob) / len(data),
-                         "compress_kB_s": len(data) / t_c / 1e3, "decompress_kB_s": len(data) / t_d / 1e3})
+                         "compress_kB_s": len(data) / t_c / 1e3, "decompress_kB_s": len(data) / t_d / 1e3,
+                         # per second of this process's CPU time: on a shared machine, nearer to what
+                         # one idle core does than the wall-clock figures above
+                         "compress_cpu_kB_s": len(data) / max(cpu_c, 1e-9) / 1e3,
+                         "decompress_cpu_kB_s": len(data) / max(cpu_d, 1e-9) / 1e3})
             progress(f"  {rows[-1]}")
         ours = [r for r in rows if r["coder"].startswith("ansedu")]
         if len({r["bytes"] for r in ours}) > 1:
             raise AssertionError(f"the compiled and the reference coder wrote different sizes on {name}")
         speed = {("reference" if r["coder"].endswith("reference)") or not compiled else "compiled"):
-                 {"compress_MB_s": r["compress_kB_s"] / 1e3, "decompress_MB_s": r["decompress_kB_s"] / 1e3}
+                 {"compress_MB_s": r["compress_kB_s"] / 1e3, "decompress_MB_s": r["decompress_kB_s"] / 1e3,
+                  "compress_cpu_MB_s": r["compress_cpu_kB_s"] / 1e3,
+                  "decompress_cpu_MB_s": r["decompress_cpu_kB_s"] / 1e3}
                  for r in ours}
         results["inputs"][name] = {"bytes": len(data), "rows": rows, "ansedu_speed": speed}
     return results
@@ -151,7 +160,8 @@ def table(results: dict) -> str:
         rows = [(r["coder"], r["bytes"], f"{r['bits_per_byte']:.3f}", f"{r['compress_kB_s']:.1f}",
                  f"{r['decompress_kB_s']:.1f}") for r in entry["rows"]]
         speed = "; ".join(f"{path} {v['compress_MB_s']:.3f} MB/s compressing, "
-                          f"{v['decompress_MB_s']:.3f} MB/s decompressing"
+                          f"{v['decompress_MB_s']:.3f} MB/s decompressing (per CPU second: "
+                          f"{v['compress_cpu_MB_s']:.3f} and {v['decompress_cpu_MB_s']:.3f})"
                           for path, v in entry.get("ansedu_speed", {}).items())
         parts.append(f"{name} ({entry['bytes']} bytes)\n\n"
                      + markdown_table(["coder", "compressed bytes", "bits/byte", "compress kB/s",
