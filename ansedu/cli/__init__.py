@@ -13,7 +13,7 @@ so an error or Ctrl-C never leaves a partial file. Exit status: 0 success, 1 err
 described in :mod:`ansedu.cli.container`.
 
 With numba installed the model and coder run compiled (:mod:`ansedu.fast.fullcoder`: the same
-bytes as the pure-Python reference, about a hundred times faster); ``--reference`` (or
+bytes as the pure-Python reference, some 50 times faster); ``--reference`` (or
 ``ANSEDU_REFERENCE=1`` in the environment) runs the reference instead.
 """
 

@@ -52,7 +52,7 @@ bytes, and that nothing follows the last block. Decoding time is bounded by ``N`
 **Two implementations, one format.** The functions below are the reference: pure Python, the
 definition of the format. With numba installed, :func:`compress_stream` and
 :func:`decompress_stream` run the same model and coder compiled
-(:mod:`ansedu.fast.fullcoder`, about a hundred times faster) and write and read the very same
+(:mod:`ansedu.fast.fullcoder`, some 50 times faster) and write and read the very same
 bytes; ``compiled=False`` (or the environment variable ``ANSEDU_REFERENCE=1``) forces the
 reference. Only the coding of a block's payload differs; every check above is the same code.
 """
