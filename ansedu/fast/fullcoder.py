@@ -236,7 +236,9 @@ def _kernels():
     are rebound to their compiled versions first, so that the kernels call those."""
     if not _KERNELS:
         import numba
-        jit = numba.njit(cache=True, nogil=True)
+        # error_model="numpy": no ZeroDivisionError checks; no divisor here can be zero (s >= 6,
+        # and every mass m >= 1 by the clamp of m(1))
+        jit = numba.njit(cache=True, nogil=True, error_model="numpy")
         from ._prefetch import prefetch
         g = globals()
         g["_prefetch"] = prefetch
