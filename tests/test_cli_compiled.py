@@ -289,3 +289,20 @@ def test_without_numba_the_command_runs_the_reference(tmp_path):
             "raise SystemExit(main(['compress', '--table-bits', '16', 'a.txt']))")
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, timeout=120)
     assert (tmp_path / "a.txt.ans").read_bytes() == pack(TEXT[:400], Header(table_bits=16), compiled=True)
+
+
+def test_the_decompression_bar_counts_to_the_original_length(tmp_path, monkeypatch):
+    import ansedu.cli as cli
+    seen = {}
+
+    class Recording(cli._Progress):
+        def close(self):
+            seen["total"], seen["n"] = self.bar.total, self.bar.n
+            super().close()
+
+    monkeypatch.setattr(cli, "_Progress", Recording)
+    data = RNG.integers(0, 256, 80_000, dtype=np.uint8).tobytes() + TEXT * 20  # 80 kB stored, then text
+    (tmp_path / "f.ans").write_bytes(pack(data, Header(order=2, table_bits=16, block_size=1 << 16)))
+    assert main(["decompress", "-v", str(tmp_path / "f.ans")]) == 0
+    assert seen == {"total": len(data), "n": len(data)}  # not the compressed size
+    assert (tmp_path / "f").read_bytes() == data

@@ -144,6 +144,12 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(n)
 
+    def set_total(self, total: int) -> None:
+        """Count to ``total`` instead (decompressing: the original length, known from the header)."""
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.refresh()
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
@@ -236,7 +242,9 @@ def _process(path: str, args, compressing: bool, settings: Header | None) -> Non
         def produce(dst):
             if compressing:
                 return compress_stream(src, dst, length, settings, progress, compiled=compiled)
-            return decompress_stream(src, dst, progress, compiled=compiled)
+            header = read_header(src)  # the bar counts decompressed bytes, up to the original length
+            progress.set_total(header.length)
+            return decompress_stream(src, dst, progress, header=header, compiled=compiled)
 
         try:
             if to_stdout:
