@@ -47,6 +47,13 @@ def outcome(blob: bytes, compiled: bool):
         return "error", str(e)
 
 
+@pytest.fixture(autouse=True)
+def _no_reference_override(monkeypatch):
+    """These tests choose the path themselves: ANSEDU_REFERENCE=1 in the caller's environment
+    (a way to run the other container tests on the reference) must not change them."""
+    monkeypatch.delenv("ANSEDU_REFERENCE", raising=False)
+
+
 def test_numba_is_installed_in_the_course_venv():
     assert HAVE_NUMBA  # the course pins numba; without it the tests below would test Python twice
     assert use_compiled(None) and use_compiled(True) and not use_compiled(False)
@@ -229,8 +236,6 @@ def test_the_command_runs_the_compiled_path_unless_told_otherwise(tmp_path, monk
     flags = ["--reference"] if how == "--reference" else []
     if how.startswith("ANSEDU"):
         monkeypatch.setenv("ANSEDU_REFERENCE", "1")
-    else:
-        monkeypatch.delenv("ANSEDU_REFERENCE", raising=False)
     assert main(["compress", "--order", "2", "--table-bits", "16", *flags, str(path)]) == 0
     packed = (tmp_path / "text.txt.ans").read_bytes()
     os.remove(path)
@@ -287,7 +292,8 @@ def test_without_numba_the_command_runs_the_reference(tmp_path):
             "from ansedu.cli import main, container\n"
             "assert not container.use_compiled(None)\n"
             "raise SystemExit(main(['compress', '--table-bits', '16', 'a.txt']))")
-    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k != "ANSEDU_REFERENCE"}
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, timeout=120, env=env)
     assert (tmp_path / "a.txt.ans").read_bytes() == pack(TEXT[:400], Header(table_bits=16), compiled=True)
 
 
