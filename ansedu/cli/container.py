@@ -54,7 +54,10 @@ definition of the format. With numba installed, :func:`compress_stream` and
 :func:`decompress_stream` run the same model and coder compiled
 (:mod:`ansedu.fast.fullcoder`, some 50 times faster) and write and read the very same
 bytes; ``compiled=False`` (or the environment variable ``ANSEDU_REFERENCE=1``) forces the
-reference. Only the coding of a block's payload differs; every check above is the same code.
+reference. Only the coding of a block's payload differs: the header and block checks above are
+the same code for both, and the checks of a payload's words (whole words, a head, a non-zero top
+word, running out, used up exactly) are restated in :func:`ansedu.fast.fullcoder.decode_block`
+with the same messages (the tests compare both decoders' outcomes on forged containers).
 """
 
 from __future__ import annotations
