@@ -229,6 +229,59 @@ def test_forged_payload_is_caught_by_the_checksum_of_the_decoded_data():
         unpack(forge(blob, start + 10, bytes([blob[start + 10] ^ 0x10])))
 
 
+def blocks_of(blob: bytes) -> list[bytes]:
+    """The blocks of a container (block header and payload each), in file order."""
+    out, pos = [], HEADER_SIZE
+    while pos < len(blob):
+        end = pos + BLOCK_HEADER_SIZE + struct.unpack_from("<I", blob, pos + 5)[0]
+        out.append(blob[pos:end])
+        pos = end
+    return out
+
+
+def test_blocks_out_of_order_or_from_another_file_are_a_checksum_mismatch():
+    # Format version 1 let this through (each block's CRC covered that block only): the blocks
+    # of a file, swapped, decoded without an error into the wrong bytes. The fuzzer's splice
+    # inputs found it; since version 2 block i's CRC covers blocks 0 .. i.
+    header = Header(order=1, table_bits=16, block_size=40)
+    text, other = TEXT[:120], TEXT[200:320]
+    blob, foreign = pack(text, header), pack(other, header)
+    a, b, c = blocks_of(blob)
+    with pytest.raises(DecodeError, match="block 0: checksum mismatch.*out of order"):
+        unpack(blob[:HEADER_SIZE] + b + a + c)
+    with pytest.raises(DecodeError, match="block 1: checksum mismatch.*from another file"):
+        unpack(blob[:HEADER_SIZE] + a + blocks_of(foreign)[1] + c)
+    # the last block's CRC is the CRC32 of the whole file
+    assert struct.unpack_from("<I", c, 9)[0] == zlib.crc32(text)
+
+
+def as_version_1(blob: bytes, data: bytes) -> bytes:
+    """``blob`` rewritten as format version 1 wrote it: each raw CRC over its own block only."""
+    size = read_header(io.BytesIO(blob)).block_size
+    out = [reheader(blob, version=1)[:HEADER_SIZE]]
+    for i, block in enumerate(blocks_of(blob)):
+        b = bytearray(block)
+        struct.pack_into("<I", b, 9, zlib.crc32(data[i * size:(i + 1) * size]))
+        struct.pack_into("<I", b, 13, zlib.crc32(bytes(b[BLOCK_HEADER_SIZE:]), zlib.crc32(bytes(b[:13]))))
+        out.append(bytes(b))
+    return b"".join(out)
+
+
+def test_version_1_files_still_decode():
+    header = Header(order=2, table_bits=16, block_size=50)
+    data = TEXT[:170]
+    old = as_version_1(pack(data, header), data)
+    assert old != pack(data, header) and read_header(io.BytesIO(old)).version == 1
+    assert unpack(old) == data
+    damaged = bytearray(old)
+    struct.pack_into("<I", damaged, HEADER_SIZE + 9, 12345)  # a wrong raw CRC in block 0 ...
+    b = damaged[HEADER_SIZE:HEADER_SIZE + BLOCK_HEADER_SIZE]
+    payload = bytes(blocks_of(old)[0][BLOCK_HEADER_SIZE:])
+    struct.pack_into("<I", damaged, HEADER_SIZE + 13, zlib.crc32(payload, zlib.crc32(bytes(b[:13]))))
+    with pytest.raises(DecodeError, match=r"block 0: checksum mismatch of the decoded data \(CRC32\)$"):
+        unpack(bytes(damaged))  # ... is still caught, with version 1's message
+
+
 def test_forged_raw_crc_is_a_checksum_mismatch():
     blob = bytearray(pack(TEXT))
     raw_crc_pos = HEADER_SIZE + 9

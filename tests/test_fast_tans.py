@@ -19,10 +19,10 @@ def test_same_words_as_the_rans_step(setting, data):
     model, message = data.draw(model_and_message(P))
     tans = TansCoder(model, precision=P, word_size=W, head_size=S)
     tans.encode_reverse(message)
-    ref = AnsCoder(precision=P, word_size=W, head_size=S)
-    ref.encode_reverse(message, model)
-    assert np.array_equal(tans.get_compressed(), ref.get_compressed())
-    back = TansCoder(model, ref.get_compressed(), precision=P, word_size=W, head_size=S)
+    rans = AnsCoder(precision=P, word_size=W, head_size=S)  # the reference: the rANS step
+    rans.encode_reverse(message, model)
+    assert np.array_equal(tans.get_compressed(), rans.get_compressed())
+    back = TansCoder(model, rans.get_compressed(), precision=P, word_size=W, head_size=S)
     assert back.decode(len(message)).tolist() == list(message)
 
 

@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from ansedu.grading import preprocessors, tamper
+from ansedu.grading.preprocessors import BEGIN_HIDDEN, END_HIDDEN
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTECTED = {"check", "run", "np", "ansedu", "reread", "fresh"}
@@ -93,7 +94,7 @@ def test_reject_tampering_fails_every_test_cell():
 def test_show_failure_messages_hides_hidden_code():
     secret = "_want = m << (head_size - precision)"
     cell = nbformat.v4.new_code_cell(
-        f"check(True, 'x', 'y')\n### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS",
+        f"check(True, 'x', 'y')\n{BEGIN_HIDDEN}\n{secret}\n{END_HIDDEN}",
         metadata={"nbgrader": {"grade_id": "t", "grade": True, "locked": True, "solution": False, "points": 1}})
     cell.outputs = [
         nbformat.v4.new_output("error", ename="TestFailure", evalue="the threshold is wrong",

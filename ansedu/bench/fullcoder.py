@@ -92,6 +92,20 @@ def coders(args):
     yield "gzip -9", _gzip, lambda b: zlib.decompress(b, wbits=31)
     yield "bzip2 -9", lambda d: bz2.compress(d, 9), bz2.decompress
     yield "xz -9", lambda d: lzma.compress(d, preset=9), lzma.decompress
+    # zstd and brotli are pinned in requirements.lock (the bench extra); elsewhere they are optional
+    try:
+        import zstandard
+    except ImportError:
+        pass
+    else:
+        yield ("zstd -19", lambda d: zstandard.ZstdCompressor(level=19).compress(d),
+               lambda b: zstandard.ZstdDecompressor().decompress(b))
+    try:
+        import brotli
+    except ImportError:
+        pass
+    else:
+        yield "brotli -q 11", lambda d: brotli.compress(d, quality=11, lgwin=24), brotli.decompress
     try:
         import pyppmd
     except ImportError:

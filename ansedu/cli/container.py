@@ -1,4 +1,4 @@
-"""The ``.ans`` container: how ``ansedu compress`` lays out a compressed file (format version 1).
+"""The ``.ans`` container: how ``ansedu compress`` lays out a compressed file (format version 2).
 
 All integers are little-endian and unsigned.
 
@@ -7,7 +7,7 @@ All integers are little-endian and unsigned.
     offset size  field
     0      8     magic  89 41 4E 53 0D 0A 1A 0A   ("\\x89ANS\\r\\n\\x1a\\n": a non-ASCII first byte
                                                     and CR LF / ^Z / LF catch text-mode mangling)
-    8      1     format version (1)
+    8      1     format version (2; version 1 is still read)
     9      1     model order k (0 .. 8)      \\
     10     1     precision P (12 .. 32)       | the model settings: the decoder builds the same
     11     1     table bits (16 .. 30)        | ContextModel(k, P, table_bits=...) as the encoder
@@ -24,7 +24,8 @@ original bytes, the last the rest.
     0      1     kind: 0 = stored (payload is the original bytes), 1 = coded (ANS words)
     1      4     raw length (original bytes in this block)
     5      4     payload length in bytes
-    9      4     CRC32 of the original bytes of this block
+    9      4     CRC32 of the original bytes from the start of the file to the end of
+                 this block (version 1: of this block alone)
     13     4     CRC32 of bytes 0 .. 12 of this block header and of the payload
 
 A *coded* payload is the output of :meth:`~ansedu.AnsCoder.get_compressed` (32-bit words,
@@ -32,6 +33,14 @@ precision ``P``) after encoding the block with a fresh :class:`~ansedu.ContextMo
 (:func:`~ansedu.encode_adaptive`). A block is *stored* when coding would not make it smaller,
 so random bytes grow only by the 28-byte header and 17 bytes per block (0.0016 % at the
 default 1 MiB block): at most 0.1 % plus the header.
+
+**Why the block CRC runs over the whole file so far.** In version 1 each block carried the CRC32
+of its own bytes. Every block was then correct on its own, and a file whose blocks were swapped,
+or taken from another file written with the same settings, decoded without an error into the
+wrong bytes: ``python -m ansedu.cli.fuzz`` found this (its ``splice`` inputs). Since version 2
+the CRC of block ``i`` covers the original bytes of blocks ``0 .. i``, so it depends on every
+earlier block and on the order: the last block's CRC is the CRC32 of the whole file, and a
+missing, reordered or foreign block is a checksum mismatch.
 
 **Why blocks, and what they cost.** Each block is coded independently: its model starts empty,
 so memory stays bounded by one block plus the model's tables whatever the file size, a
@@ -79,7 +88,8 @@ __all__ = ["MAGIC", "VERSION", "Header", "read_header", "compress_stream", "deco
            "HEADER_SIZE", "BLOCK_HEADER_SIZE", "DEFAULT_ORDER", "DEFAULT_BLOCK_SIZE", "use_compiled"]
 
 MAGIC = b"\x89ANS\r\n\x1a\n"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: the raw CRC covers one block only
 DEFAULT_ORDER = 5
 DEFAULT_PRECISION = 24
 DEFAULT_TABLE_BITS = 22
@@ -158,8 +168,9 @@ def read_header(stream) -> Header:
                           f"{HEADER_SIZE} bytes)")
     raw = first + rest
     magic, version, order, precision, table_bits, block_size, length = _HEADER.unpack(raw[:_HEADER.size])
-    if version != VERSION:
-        raise DecodeError(f"unsupported format version {version}: this ansedu reads version {VERSION}"
+    if version not in READABLE_VERSIONS:
+        raise DecodeError(f"unsupported format version {version}: this ansedu reads versions "
+                          f"{', '.join(map(str, READABLE_VERSIONS))}"
                           + (" (the file was written by a newer ansedu)" if version > VERSION else ""))
     (crc,) = struct.unpack("<I", raw[_HEADER.size:])
     if crc != zlib.crc32(raw[:_HEADER.size]):
@@ -189,8 +200,9 @@ def _code_block(block: bytes, header: Header, progress=None) -> tuple[int, bytes
     return CODED, payload
 
 
-def _block_bytes(kind: int, block: bytes, payload: bytes) -> bytes:
-    head = _BLOCK.pack(kind, len(block), len(payload), zlib.crc32(block))
+def _block_bytes(kind: int, block: bytes, payload: bytes, running_crc: int) -> bytes:
+    """A block as written: ``running_crc`` is the CRC32 of the file up to the end of ``block``."""
+    head = _BLOCK.pack(kind, len(block), len(payload), running_crc)
     return head + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))) + payload
 
 
@@ -209,9 +221,10 @@ def compress_stream(src, dst, length: int, header: Header | None = None, progres
     called as ``n`` more input bytes are done. ``compiled``: see :func:`use_compiled` (the output
     is the same either way). Returns the number of bytes written.
     """
-    header = Header(**{**(header or Header()).__dict__, "length": length}).check()
+    header = Header(**{**(header or Header()).__dict__, "length": length, "version": VERSION}).check()
     code_block = _code_block_compiled if use_compiled(compiled) else _code_block
     written = dst.write(header.pack())
+    running = 0  # CRC32 of the original bytes so far
     left = length
     while left:
         block = src.read(min(header.block_size, left))
@@ -219,7 +232,8 @@ def compress_stream(src, dst, length: int, header: Header | None = None, progres
             raise ConfigError(f"the input ended {left} bytes before its announced length {length}")
         left -= len(block)
         kind, payload = code_block(block, header, progress)
-        written += dst.write(_block_bytes(kind, block, payload))
+        running = zlib.crc32(block, running)
+        written += dst.write(_block_bytes(kind, block, payload, running))
     return written
 
 
@@ -297,6 +311,7 @@ def decompress_stream(src, dst, progress=None, header: Header | None = None,
     if header is None:
         header = read_header(src)
     left, written = header.length, 0
+    running = 0  # CRC32 of the decoded bytes so far (format version 2)
     for index in range(header.num_blocks):
         what = f"the header of block {index}"
         head = _read_exact(src, _BLOCK.size, what)
@@ -322,8 +337,11 @@ def decompress_stream(src, dst, progress=None, header: Header | None = None,
                 progress(raw_len)
         else:
             block = decode_block(header, payload, raw_len, index, progress)
-        if zlib.crc32(block) != raw_crc:
-            raise DecodeError(f"block {index}: checksum mismatch of the decoded data (CRC32)")
+        running = zlib.crc32(block, running)
+        if (running if header.version >= 2 else zlib.crc32(block)) != raw_crc:
+            raise DecodeError(f"block {index}: checksum mismatch of the decoded data (CRC32"
+                              + (" of the file up to this block: a block is corrupted, missing, "
+                                 "out of order or from another file)" if header.version >= 2 else ")"))
         written += dst.write(block)
         left -= raw_len
     if src.read(1):

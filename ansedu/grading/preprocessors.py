@@ -19,8 +19,10 @@ from traitlets import Bool
 
 from . import tamper
 
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
+# Spelled in two pieces so that this file, which students get, does not hold the markers itself
+# (the student-edition export refuses files that do: tasks.py, SOURCE_MARKERS).
+BEGIN_HIDDEN = "### BEGIN " + "HIDDEN TESTS"
+END_HIDDEN = "### END " + "HIDDEN TESTS"
 # Shorter lines (`else:`, `break`, `)`) say nothing about a test and would match innocent text.
 MIN_SECRET = 12
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
