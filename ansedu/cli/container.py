@@ -139,7 +139,8 @@ class Header:
 
 def use_compiled(compiled=None) -> bool:
     """Whether to run the compiled path: ``compiled=None`` means yes when numba is installed and
-    the environment variable ``ANSEDU_REFERENCE`` is not set to ``1``; ``True`` requires numba."""
+    the environment variable ``ANSEDU_REFERENCE`` is not ``1`` (or ``yes``, ``true``); ``True``
+    requires numba."""
     if compiled is None:
         return HAVE_NUMBA and os.environ.get("ANSEDU_REFERENCE", "").strip() not in ("1", "yes", "true")
     if compiled and not HAVE_NUMBA:
