@@ -28,29 +28,33 @@ def test_one_hundred_thousand_damaged_containers_fail_cleanly():
         assert t.rejected > 0.8 * t.inputs, (kind, fuzz.report(tallies))  # damage that is damage
 
 
-def test_forged_payloads_really_reach_the_model():
-    # The forge kind recomputes the block CRC: the decoder must then run the model on bad words.
+@pytest.mark.parametrize("compiled, block_decoder", [(False, "_decode_block"),
+                                                     (True, "_decode_block_compiled")])
+def test_forged_payloads_really_reach_the_model(compiled, block_decoder):
+    # The forge kind recomputes the block CRC: the decoder must then run the model on bad words
+    # (the pure-Python reference, or the compiled path that the command runs by default).
     calls = []
     original = fuzz.decode
 
     def spy(blob, **options):
         from ansedu.cli import container
-        real = container._decode_block
+        real = getattr(container, block_decoder)
 
         def counting(*args, **kwargs):
             calls.append(1)
             return real(*args, **kwargs)
-        container._decode_block = counting
+        setattr(container, block_decoder, counting)
         try:
             return original(blob, **options)
         finally:
-            container._decode_block = real
+            setattr(container, block_decoder, real)
     fuzz.decode = spy
     try:
-        tallies = fuzz.run(50, seed=1, kinds=("forge",))
+        tallies = fuzz.run(50, seed=1, kinds=("forge",), compiled=compiled)
     finally:
         fuzz.decode = original
     assert tallies["forge"].inputs == 50 and len(calls) >= 50
+    assert not tallies["forge"].failures
 
 
 @pytest.mark.parametrize("fault, problem", [
@@ -83,7 +87,7 @@ def test_command_line(capsys):
     assert fuzz.main(["--count", "12", "--seed", "3", "--json"]) == 0
     tallies = json.loads(capsys.readouterr().out)
     assert set(tallies) == set(fuzz.KINDS) and sum(t["inputs"] for t in tallies.values()) == 12
-    assert fuzz.main(["--count", "6", "--kinds", "cut,random"]) == 0
+    assert fuzz.main(["--count", "6", "--kinds", "cut,random", "--reference"]) == 0
     text = capsys.readouterr().out
     assert "6 inputs, 0 failures" in text and "cut" in text and "forge" not in text
     with pytest.raises(SystemExit) as exit_info:

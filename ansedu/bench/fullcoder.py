@@ -1,6 +1,7 @@
 """The full coder (``ansedu compress``, part V) beside gzip -9, bzip2 -9, xz -9 and PPMd.
 
-    python -m ansedu.bench fullcoder [--sample BYTES] [--order K] [--block-size BYTES] [--json]
+    python -m ansedu.bench fullcoder [--sample BYTES] [--order K] [--block-size BYTES]
+                                     [--compiled-only] [--json]
 
 Three inputs, each compressed by every coder in the same run, every round trip verified:
 
@@ -10,11 +11,18 @@ Three inputs, each compressed by every coder in the same run, every round trip v
   json/decoder.py, json/encoder.py, concatenated), so the figure moves with the Python version;
 - ``binary``: the first 256 kB of numpy's compiled core extension module (numpy is pinned).
 
-``--sample N`` takes the first ``N`` bytes of each input (the pure-Python coder runs at about
-10 kB/s, so the full set takes several minutes). ansedu's figure is the whole ``.ans`` file
-(header, block headers and CRCs included); gzip / bzip2 / xz are Python's ``zlib`` (wbits 31:
-the gzip format), ``bz2`` and ``lzma`` at their strongest presets; PPMd is ``pyppmd`` (variant
-H, order 6, 64 MiB), when installed.
+``--sample N`` takes the first ``N`` bytes of each input. ansedu runs twice: its compiled path
+(numba, :mod:`ansedu.fast.fullcoder`; the row ``ansedu (order K)``, compiled once before the
+timing) and the pure-Python reference (``ansedu (order K, reference)``, last), which write the
+same bytes (checked here too); their speeds in MB/s are summarized under each table, per
+second of wall-clock time and per second of the process's CPU time (the JSON has both for
+every coder: on a shared, loaded machine the CPU figure is nearer to what one idle core does).
+The reference runs at 10 to 30 kB/s, so the full set takes several minutes; ``--compiled-only``
+skips it. Without numba the first row is the reference and there is no second.
+
+ansedu's figure is the whole ``.ans`` file (header, block headers and CRCs included); gzip /
+bzip2 / xz are Python's ``zlib`` (wbits 31: the gzip format), ``bz2`` and ``lzma`` at their
+strongest presets; PPMd is ``pyppmd`` (variant H, order 6, 64 MiB), when installed.
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ import zlib
 
 import numpy as np
 
-from ..cli.container import DEFAULT_BLOCK_SIZE, DEFAULT_ORDER, Header, compress_stream, decompress_stream
+from ..cli.container import (DEFAULT_BLOCK_SIZE, DEFAULT_ORDER, Header, compress_stream,
+                             decompress_stream, use_compiled)
 from ..data import TEXTS, load_text
 from ._common import emit, environment, markdown_table, progress, section_parser
 
@@ -50,20 +59,32 @@ def inputs(sample: int | None) -> dict[str, bytes]:
     return {k: v[:sample] if sample else v for k, v in data.items()}
 
 
-def _ansedu(order: int, block_size: int):
+def _ansedu(order: int, block_size: int, compiled: bool | None = None):
+    """ansedu's row: compiled when numba is installed (``compiled=None``), or as asked."""
     header = Header(order=order, block_size=block_size)
+    compiled = use_compiled(compiled)
 
     def compress(data):
         out = io.BytesIO()
-        compress_stream(io.BytesIO(data), out, len(data), header)
+        compress_stream(io.BytesIO(data), out, len(data), header, compiled=compiled)
         return out.getvalue()
 
     def decompress(blob):
         out = io.BytesIO()
-        decompress_stream(io.BytesIO(blob), out)
+        decompress_stream(io.BytesIO(blob), out, compiled=compiled)
         return out.getvalue()
 
-    return f"ansedu (order {order})", compress, decompress
+    # the first row is the default path; an extra reference row says so
+    reference_row = not compiled and use_compiled(None)
+    return f"ansedu (order {order}{', reference' if reference_row else ''})", compress, decompress
+
+
+def _all_coders(args):
+    """:func:`coders`, then ansedu's pure-Python reference (unless ``--compiled-only`` or it
+    already ran first because numba is missing)."""
+    yield from coders(args)
+    if use_compiled(None) and not args.compiled_only:
+        yield _ansedu(args.order, args.block_size, compiled=False)
 
 
 def coders(args):
@@ -108,24 +129,42 @@ def _gzip(data: bytes) -> bytes:
 
 
 def measure(args) -> dict:
+    args.compiled_only = getattr(args, "compiled_only", False)
+    compiled = use_compiled(None)
     results = {"section": "fullcoder", "environment": environment(), "sample": args.sample,
-               "order": args.order, "block_size": args.block_size, "inputs": {}}
+               "order": args.order, "block_size": args.block_size, "compiled": compiled,
+               "inputs": {}}
+    if compiled:  # compile (or load from numba's cache) before anything is timed
+        _, warm_c, warm_d = _ansedu(args.order, args.block_size, compiled=True)
+        warm_d(warm_c(b"warm up the kernels " * 8))
     for name, data in inputs(args.sample).items():
         rows = []
-        for coder, compress, decompress in coders(args):
+        for coder, compress, decompress in _all_coders(args):
             progress(f"{name}: {coder} on {len(data)} bytes ...")
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             blob = compress(data)
-            t_c = time.perf_counter() - start
-            start = time.perf_counter()
+            t_c, cpu_c = time.perf_counter() - start, time.process_time() - cpu
+            start, cpu = time.perf_counter(), time.process_time()
             back = decompress(blob, len(data)) if coder.startswith("PPMd") else decompress(blob)
-            t_d = time.perf_counter() - start
+            t_d, cpu_d = time.perf_counter() - start, time.process_time() - cpu
             if back != data:
                 raise AssertionError(f"{coder} did not round-trip {name}")
             rows.append({"coder": coder, "bytes": len(blob), "bits_per_byte": 8 * len(blob) / len(data),
-                         "compress_kB_s": len(data) / t_c / 1e3, "decompress_kB_s": len(data) / t_d / 1e3})
+                         "compress_kB_s": len(data) / t_c / 1e3, "decompress_kB_s": len(data) / t_d / 1e3,
+                         # per second of this process's CPU time: on a shared machine, nearer to what
+                         # one idle core does than the wall-clock figures above
+                         "compress_cpu_kB_s": len(data) / max(cpu_c, 1e-9) / 1e3,
+                         "decompress_cpu_kB_s": len(data) / max(cpu_d, 1e-9) / 1e3})
             progress(f"  {rows[-1]}")
-        results["inputs"][name] = {"bytes": len(data), "rows": rows}
+        ours = [r for r in rows if r["coder"].startswith("ansedu")]
+        if len({r["bytes"] for r in ours}) > 1:
+            raise AssertionError(f"the compiled and the reference coder wrote different sizes on {name}")
+        speed = {("reference" if r["coder"].endswith("reference)") or not compiled else "compiled"):
+                 {"compress_MB_s": r["compress_kB_s"] / 1e3, "decompress_MB_s": r["decompress_kB_s"] / 1e3,
+                  "compress_cpu_MB_s": r["compress_cpu_kB_s"] / 1e3,
+                  "decompress_cpu_MB_s": r["decompress_cpu_kB_s"] / 1e3}
+                 for r in ours}
+        results["inputs"][name] = {"bytes": len(data), "rows": rows, "ansedu_speed": speed}
     return results
 
 
@@ -134,9 +173,14 @@ def table(results: dict) -> str:
     for name, entry in results["inputs"].items():
         rows = [(r["coder"], r["bytes"], f"{r['bits_per_byte']:.3f}", f"{r['compress_kB_s']:.1f}",
                  f"{r['decompress_kB_s']:.1f}") for r in entry["rows"]]
+        speed = "; ".join(f"{path} {v['compress_MB_s']:.3f} MB/s compressing, "
+                          f"{v['decompress_MB_s']:.3f} MB/s decompressing (per CPU second: "
+                          f"{v['compress_cpu_MB_s']:.3f} and {v['decompress_cpu_MB_s']:.3f})"
+                          for path, v in entry.get("ansedu_speed", {}).items())
         parts.append(f"{name} ({entry['bytes']} bytes)\n\n"
                      + markdown_table(["coder", "compressed bytes", "bits/byte", "compress kB/s",
-                                       "decompress kB/s"], rows))
+                                       "decompress kB/s"], rows)
+                     + (f"\n\nansedu: {speed}" if speed else ""))
     return "\n\n".join(parts)
 
 
@@ -147,6 +191,9 @@ def main(argv=None) -> int:
     parser.add_argument("--order", type=int, default=DEFAULT_ORDER, help="the context model's order")
     parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE,
                         help="bytes per independently coded block (default 1 MiB)")
+    parser.add_argument("--compiled-only", action="store_true",
+                        help="skip ansedu's pure-Python reference (10 to 30 kB/s) and time only the "
+                             "compiled path (numba)")
     args = parser.parse_args(argv)
     results = measure(args)
     emit(results, args.json, table(results))

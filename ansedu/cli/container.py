@@ -57,10 +57,21 @@ kind and lengths against ``B`` and what is left of ``N``, the payload's CRC *bef
 (so nearly every corrupted file is rejected without running the model), truncation anywhere,
 that a coded payload is used up exactly by its ``raw length`` bytes, the CRC32 of the decoded
 bytes, and that nothing follows the last block. Decoding time is bounded by ``N`` (never a hang).
+
+**Two implementations, one format.** The functions below are the reference: pure Python, the
+definition of the format. With numba installed, :func:`compress_stream` and
+:func:`decompress_stream` run the same model and coder compiled
+(:mod:`ansedu.fast.fullcoder`, some 50 times faster) and write and read the very same
+bytes; ``compiled=False`` (or the environment variable ``ANSEDU_REFERENCE=1``) forces the
+reference. Only the coding of a block's payload differs: the header and block checks above are
+the same code for both, and the checks of a payload's words (whole words, a head, a non-zero top
+word, running out, used up exactly) are restated in :func:`ansedu.fast.fullcoder.decode_block`
+with the same messages (the tests compare both decoders' outcomes on forged containers).
 """
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -69,11 +80,12 @@ import numpy as np
 
 from ..coders.streaming import AnsCoder
 from ..errors import ConfigError, DecodeError
+from ..fast.compiled import HAVE_NUMBA
 from ..models.adaptive import RecordedIntervals
 from ..models.context import MAX_ORDER, ContextModel
 
 __all__ = ["MAGIC", "VERSION", "Header", "read_header", "compress_stream", "decompress_stream",
-           "HEADER_SIZE", "BLOCK_HEADER_SIZE", "DEFAULT_ORDER", "DEFAULT_BLOCK_SIZE"]
+           "HEADER_SIZE", "BLOCK_HEADER_SIZE", "DEFAULT_ORDER", "DEFAULT_BLOCK_SIZE", "use_compiled"]
 
 MAGIC = b"\x89ANS\r\n\x1a\n"
 VERSION = 2
@@ -123,6 +135,18 @@ class Header:
 
     def model(self) -> ContextModel:
         return ContextModel(self.order, self.precision, table_bits=self.table_bits)
+
+
+def use_compiled(compiled=None) -> bool:
+    """Whether to run the compiled path: ``compiled=None`` means yes when numba is installed and
+    the environment variable ``ANSEDU_REFERENCE`` is not ``1`` (or ``yes``, ``true``); ``True``
+    requires numba."""
+    if compiled is None:
+        return HAVE_NUMBA and os.environ.get("ANSEDU_REFERENCE", "").strip() not in ("1", "yes", "true")
+    if compiled and not HAVE_NUMBA:
+        raise ConfigError("the compiled path needs numba (pip install ansedu[fast]); "
+                          "compiled=False runs the pure-Python reference")
+    return bool(compiled)
 
 
 def _read_exact(stream, n: int, what: str) -> bytes:
@@ -183,13 +207,23 @@ def _block_bytes(kind: int, block: bytes, payload: bytes, running_crc: int) -> b
     return head + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))) + payload
 
 
-def compress_stream(src, dst, length: int, header: Header | None = None, progress=None) -> int:
+def _code_block_compiled(block: bytes, header: Header, progress=None) -> tuple[int, bytes]:
+    """:func:`_code_block` by the compiled kernels (the same bytes)."""
+    from ..fast.fullcoder import encode_block
+    payload = encode_block(block, header.order, header.precision, header.table_bits, progress)
+    return (STORED, bytes(block)) if payload is None else (CODED, payload)
+
+
+def compress_stream(src, dst, length: int, header: Header | None = None, progress=None,
+                    compiled: bool | None = None) -> int:
     """Compress exactly ``length`` bytes read from binary stream ``src`` into ``dst``.
 
     ``header`` gives the settings (its ``length`` is replaced by ``length``). ``progress(n)`` is
-    called as ``n`` more input bytes are done. Returns the number of bytes written.
+    called as ``n`` more input bytes are done. ``compiled``: see :func:`use_compiled` (the output
+    is the same either way). Returns the number of bytes written.
     """
     header = Header(**{**(header or Header()).__dict__, "length": length, "version": VERSION}).check()
+    code_block = _code_block_compiled if use_compiled(compiled) else _code_block
     written = dst.write(header.pack())
     running = 0  # CRC32 of the original bytes so far
     left = length
@@ -198,7 +232,7 @@ def compress_stream(src, dst, length: int, header: Header | None = None, progres
         if not block:
             raise ConfigError(f"the input ended {left} bytes before its announced length {length}")
         left -= len(block)
-        kind, payload = _code_block(block, header, progress)
+        kind, payload = code_block(block, header, progress)
         running = zlib.crc32(block, running)
         written += dst.write(_block_bytes(kind, block, payload, running))
     return written
@@ -257,13 +291,24 @@ def _decode_bytes(coder: AnsCoder, model: ContextModel, amt: int, index: int) ->
     return out
 
 
-def decompress_stream(src, dst, progress=None, header: Header | None = None) -> int:
+def _decode_block_compiled(header: Header, payload: bytes, raw_len: int, index: int,
+                           progress=None) -> bytes:
+    """:func:`_decode_block` by the compiled kernels (same checks, same messages)."""
+    from ..fast.fullcoder import decode_block
+    return decode_block(payload, raw_len, header.order, header.precision, header.table_bits, index,
+                        progress)
+
+
+def decompress_stream(src, dst, progress=None, header: Header | None = None,
+                      compiled: bool | None = None) -> int:
     """Decompress a whole container from binary stream ``src`` into ``dst``; return the bytes written.
 
     Every block is checked completely before any of it is written to ``dst``. ``header``: the
-    header if the caller has already read it from ``src``. Raises
-    :class:`~ansedu.errors.DecodeError` on any problem (see the module docstring).
+    header if the caller has already read it from ``src``. ``compiled``: see :func:`use_compiled`
+    (the checks are the same either way). Raises :class:`~ansedu.errors.DecodeError` on any
+    problem (see the module docstring).
     """
+    decode_block = _decode_block_compiled if use_compiled(compiled) else _decode_block
     if header is None:
         header = read_header(src)
     left, written = header.length, 0
@@ -292,7 +337,7 @@ def decompress_stream(src, dst, progress=None, header: Header | None = None) -> 
             if progress is not None:
                 progress(raw_len)
         else:
-            block = _decode_block(header, payload, raw_len, index, progress)
+            block = decode_block(header, payload, raw_len, index, progress)
         running = zlib.crc32(block, running)
         if (running if header.version >= 2 else zlib.crc32(block)) != raw_crc:
             raise DecodeError(f"block {index}: checksum mismatch of the decoded data (CRC32"

@@ -2,8 +2,9 @@
 
     python -m ansedu.cli.fuzz [--count N] [--seed S] [--kinds KIND,...] [--json]
 
-Every input is decoded by :func:`~ansedu.cli.container.decompress_stream`; the decoder passes
-when each input ends in one of two ways:
+Every input is decoded by :func:`~ansedu.cli.container.decompress_stream` (its compiled path
+when numba is installed, as the command runs it; ``--reference``: the pure-Python decoder); the
+decoder passes when each input ends in one of two ways:
 
 - a :class:`~ansedu.errors.DecodeError` (a clean, named error), or
 - output identical to the original file (a damage that changed nothing, such as an overwrite
@@ -266,12 +267,15 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0,
                         help="seconds one input may take before it counts as a hang (default 10)")
     parser.add_argument("--json", action="store_true", help="print the tallies as JSON")
+    parser.add_argument("--reference", action="store_true",
+                        help="decode with the pure-Python reference instead of the compiled path")
     args = parser.parse_args(argv)
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
     try:
         from tqdm import tqdm
         bar = tqdm(total=args.count, unit="input", disable=args.json or None, file=sys.stderr)
-        tallies = run(args.count, args.seed, kinds, args.timeout, progress=bar.update)
+        options = {"compiled": False} if args.reference else {}
+        tallies = run(args.count, args.seed, kinds, args.timeout, progress=bar.update, **options)
         bar.close()
     except ValueError as exc:
         parser.error(str(exc))
