@@ -146,3 +146,16 @@ def test_interrupted_run_leaves_no_partial_file(tmp_path, path):
     assert rc == 128 + signal.SIGINT, proc.stderr.read().decode()
     assert b"interrupted" in proc.stderr.read()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt"]  # no partial .ans, no .tmp
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(folder):
+    # `ansedu compress -c big | head -c 10`: the pipe breaks; like gzip, stop quietly (status 1)
+    (folder / "noise.bin").write_bytes(os.urandom(400_000))  # stored: 400 kB of output > a pipe
+    proc = subprocess.Popen([sys.executable, "-m", "ansedu", "compress", "-c", "noise.bin"],
+                            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1
+    assert err == b"", err
+    assert not [p for p in folder.iterdir() if p.name.endswith((".tmp", ".ans"))]  # -c writes no file

@@ -304,6 +304,11 @@ def main(argv=None) -> int:
             if not getattr(args, "quiet", False):
                 print(f"ansedu: {e}", file=sys.stderr)
             status = max(status, WARNING) if status != ERROR else ERROR
+        except BrokenPipeError:  # the reader of standard output went away (e.g. | head): stop
+            # quietly, as gzip does; point stdout at /dev/null so that Python's final flush
+            # does not report the same broken pipe again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return ERROR
         except (_Fail, AnseduError, OSError) as e:
             msg = e.strerror + f": {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
             print(f"ansedu: {path}: {msg}" if not str(msg).startswith(path) else f"ansedu: {msg}",
@@ -312,7 +317,4 @@ def main(argv=None) -> int:
         except KeyboardInterrupt:
             print("ansedu: interrupted; no partial output was left", file=sys.stderr)
             return 128 + signal.SIGINT
-        except BrokenPipeError:  # the reader of standard output went away (e.g. | head)
-            sys.stderr.close()
-            return ERROR
     return status
