@@ -34,8 +34,15 @@ of up to a few hundred bytes. The base containers are small real inputs (English
 code, random bytes, a repeated byte, the empty file) coded with 2^16-node tables, several in
 more than one block.
 
-Documented run (2026-12-02, pure-Python decoder, shared 2-core machine): see
-``book/ch16_full_coder.md`` and the closing note of issue 12;
+Documented runs (2026-12-01/02, a shared 2-core machine; every one 0 failures):
+
+- ``--count 1000000 --seed 20261202 --reference`` (the pure-Python decoder): 166,666 or 166,667
+  inputs of each kind; rejected / identical: overwrite 166,485 / 182, flip 166,575 / 92,
+  cut 166,665 / 2, random 166,667 / 0, splice 142,370 / 24,296, forge 166,454 / 212; slowest
+  input 335 ms (a forged block decoded to its end);
+- ``--count 1000000 --seed 12`` and ``--kinds forge --count 100000`` (the compiled decoder);
+- 60,586 forged containers through both decoders: the same error or the same output each time.
+
 ``tests/test_cli_fuzz.py`` runs 10^5 inputs on every test run.
 """
 
