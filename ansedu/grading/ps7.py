@@ -30,6 +30,7 @@ import ansedu
 import ansedu.bench.fullcoder
 import ansedu.cli
 import ansedu.cli.container
+import ansedu.fast.fullcoder
 from ansedu import AnsCoder, DecodeError, load_text
 
 from . import guard
@@ -39,7 +40,8 @@ HELPERS = ["_TestFailure", "_SECTIONS", "_fail", "_check", "_run", "_P", "_LIMIT
            "_test_leaky", "_random_weights", "_test_model", "_test_context", "_test_coder",
            "_test_container", "_test_rejects", "_test_threshold", "_random_bytes", "_text"]
 BANS = [([ansedu.cli.container.compress_stream, ansedu.cli.main, ansedu.ContextModel,
-          ansedu.AdaptiveCategorical, ansedu.bench.fullcoder.main], None)]
+          ansedu.AdaptiveCategorical, ansedu.bench.fullcoder.main,
+          ansedu.fast.fullcoder.encode_block], None)]
 ALLOWED = []
 
 _P = 16                      # the notebook's PRECISION
