@@ -94,3 +94,11 @@ def test_main_json_on_a_tiny_input(capsys):
 def test_main_rejects_a_bad_size():
     with pytest.raises(SystemExit):
         _ablation.main(["--bytes", "0"])
+
+
+def test_fullcoder_section_runs_the_ablation_on_request(monkeypatch):
+    from ansedu.bench import _ablation, fullcoder
+    seen = []
+    monkeypatch.setattr(_ablation, "main", lambda argv=None: seen.append(argv) or 0)
+    assert fullcoder.main(["--ablation", "--json"]) == 0 and fullcoder.main(["--ablation"]) == 0
+    assert seen == [["--json"], []]

@@ -194,7 +194,13 @@ def main(argv=None) -> int:
     parser.add_argument("--compiled-only", action="store_true",
                         help="skip ansedu's pure-Python reference (10 to 30 kB/s) and time only the "
                              "compiled path (numba)")
+    parser.add_argument("--ablation", action="store_true",
+                        help="instead, measure what each part of the model gains, the block size and "
+                             "exact repeats (chapter 16; python -m ansedu.bench._ablation --help)")
     args = parser.parse_args(argv)
+    if args.ablation:
+        from . import _ablation
+        return _ablation.main(["--json"] if args.json else [])
     results = measure(args)
     emit(results, args.json, table(results))
     return 0
