@@ -16,7 +16,7 @@ component changed at a time, measured as the information content of a text under
 - ``order k``: the orders 0 .. 6.
 
 The inputs are alice29 and the standard-library sources of the ``fullcoder`` section (the first
-``--bytes`` of each); the pure-Python model runs at about 15 kB/s, so the ablation takes minutes.
+``--bytes`` of each); the pure-Python model runs at some tens of kB/s, so the ablation takes minutes.
 
 **Block size.** The first ``--block-bytes`` (256 KiB) of the concatenated Canterbury texts
 compressed into real ``.ans`` files with blocks of 4 KiB up to the whole input: each block starts

@@ -17,7 +17,7 @@ timing) and the pure-Python reference (``ansedu (order K, reference)``, last), w
 same bytes (checked here too); their speeds in MB/s are summarized under each table, per
 second of wall-clock time and per second of the process's CPU time (the JSON has both for
 every coder: on a shared, loaded machine the CPU figure is nearer to what one idle core does).
-The reference runs at 10 to 30 kB/s, so the full set takes several minutes; ``--compiled-only``
+The reference runs at 10 to 40 kB/s, so the full set takes several minutes; ``--compiled-only``
 skips it. Without numba the first row is the reference and there is no second.
 
 ansedu's figure is the whole ``.ans`` file (header, block headers and CRCs included); gzip /
@@ -192,7 +192,7 @@ def main(argv=None) -> int:
     parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE,
                         help="bytes per independently coded block (default 1 MiB)")
     parser.add_argument("--compiled-only", action="store_true",
-                        help="skip ansedu's pure-Python reference (10 to 30 kB/s) and time only the "
+                        help="skip ansedu's pure-Python reference (10 to 40 kB/s) and time only the "
                              "compiled path (numba)")
     parser.add_argument("--ablation", action="store_true",
                         help="instead, measure what each part of the model gains, the block size and "

@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "(sizes, ratio, bits/byte, speed) on standard error")
             p.add_argument("-q", "--quiet", action="store_true", help="print no warnings")
             p.add_argument("--reference", action="store_true",
-                           help="run the pure-Python reference coder (10 to 30 kB/s) instead of the "
+                           help="run the pure-Python reference coder (10 to 40 kB/s) instead of the "
                                 "compiled one (numba); the output is the same byte for byte. "
                                 "ANSEDU_REFERENCE=1 in the environment does the same")
         return p

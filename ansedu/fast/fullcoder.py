@@ -2,7 +2,7 @@
 
 ``ansedu compress`` / ``decompress`` (:mod:`ansedu.cli.container`) code each block with a fresh
 :class:`~ansedu.ContextModel` and an :class:`~ansedu.AnsCoder` (precision ``P``, 32-bit words,
-64-bit head). In pure Python that runs at about 10 kB/s. The kernels below run the *same*
+64-bit head). In pure Python that runs at 10 to 40 kB/s. The kernels below run the *same*
 arithmetic over a whole block as machine code and give byte-identical containers; the
 pure-Python classes stay the definition (and what the book teaches), and the tests compare the
 two byte for byte, both ways.
