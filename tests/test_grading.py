@@ -41,6 +41,21 @@ MODULES = {"np": "numpy", "ansedu": "ansedu"}
     "from ansedu import Categorical as C\nC.interval = print\n",
     "x = np\nx.allclose = print\n",
     "del np.allclose\n",
+    # found by a red-team run (each scored points before): aliases of forbidden functions ...
+    "_gi = get_ipython\n_gi().input_transformers_post.append(lambda lines: ['pass\\n'])\n",
+    "run = exec\nrun(open('x').read())\n",
+    "print(In[-2])\n",
+    # ... the interpreter through the graders' or another module's attributes ...
+    "s = ansedu.grading.sys\ns.setprofile(None)\n",
+    "import os\nos.sys.modules['ansedu'] = None\n",
+    "import os\nos.system('python -m ansedu compress x')\n",
+    "def f():\n    return f.f_back.f_locals\n",
+    # ... other threads, other processes, other cells' source, objects that change class
+    "from concurrent.futures import ThreadPoolExecutor\n",
+    "import subprocess\n",
+    "import pkgutil\n",
+    "import linecache\n",
+    "coder.__class__ = Liar\n",
 ])
 def test_tampering_is_found(source):
     assert tamper.find_tampering(source, PROTECTED, MODULES), source
@@ -104,12 +119,29 @@ def test_show_failure_messages_hides_hidden_code():
     other = nbformat.v4.new_code_cell("f()")
     other.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="bad",
                                             traceback=["Traceback", "----> 1 f()", "ValueError: bad"])]
+    visible = nbformat.v4.new_code_cell(
+        "check(True, 'x', 'y')", metadata={"nbgrader": {"grade_id": "v", "grade": True, "locked": True,
+                                                        "solution": False, "points": 1}})
+    visible.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"3.2 bits/byte\n{secret}\n")]
+    long_one = nbformat.v4.new_code_cell(
+        f"check(True, 'x', 'y')\n{BEGIN_HIDDEN}\nother()\n{END_HIDDEN}",
+        metadata={"nbgrader": {"grade_id": "u", "grade": True, "locked": True, "solution": False, "points": 1}})
+    leak = "QkVHSU4gSElEREVO" * 200   # a student's exception text, say base64 of the cell
+    long_one.outputs = [nbformat.v4.new_output("error", ename="TestFailure", evalue=f"f raised ValueError: {leak}",
+                                               traceback=["TestFailure: ..."])]
     nb = nbformat.v4.new_notebook()
-    nb.cells = [cell, other]
+    nb.cells = [cell, other, visible, long_one]
     nb, _ = preprocessors.ShowFailureMessages()(nb, {})  # as nbconvert calls it (only if enabled)
+    # a hidden test cell shows its verdict only: what it printed may come from the student's code
+    assert [o.output_type for o in nb.cells[0].outputs] == ["error"]
     assert nb.cells[0].outputs[0].traceback == ["TestFailure: the threshold is wrong"]
-    assert secret not in str(nb.cells[0].outputs) and "warning at line 3" in nb.cells[0].outputs[1].text
+    assert secret not in str(nb.cells[0].outputs)
     assert nb.cells[1].outputs[0].traceback == ["Traceback", "----> 1 f()", "ValueError: bad"]
+    # a visible test cell keeps its output, without hidden lines
+    assert nb.cells[2].outputs[0].text.strip() == "3.2 bits/byte"
+    # a hidden cell's message is cut to a length no test message needs
+    [shown] = nb.cells[3].outputs
+    assert len(shown.traceback[0]) <= preprocessors.HIDDEN_MESSAGE_LIMIT + 10 and shown.traceback[0].endswith("[...]")
 
 
 GUARD_SCRIPT = textwrap.dedent('''

@@ -149,6 +149,11 @@ def _scrub(text: str, secret: set[str]) -> str:
     return "\n".join(kept)
 
 
+# The longest failure message a hidden test cell shows (the tests' own messages are shorter; a
+# message that quotes a student's exception or output is cut there).
+HIDDEN_MESSAGE_LIMIT = 1200
+
+
 class ShowFailureMessages(Preprocessor):
     """Test cells show their failure message without a traceback; no line of hidden test code
     survives in any output. Runs in generate_feedback before ClearHiddenTests."""
@@ -161,11 +166,19 @@ class ShowFailureMessages(Preprocessor):
             if cell.cell_type != "code":
                 continue
             test = is_test_cell(cell)
+            hidden = test and BEGIN_HIDDEN in cell.source
             outputs = []
             for output in cell.get("outputs", []):
                 kind = output.get("output_type")
+                if hidden and kind != "error":
+                    # Whatever a hidden test cell printed or displayed may come from the student's
+                    # code (which could print the cell's own source, encoded): only the verdict shows.
+                    continue
                 if kind == "error":
                     message = _scrub(f"{output.get('ename', '')}: {output.get('evalue', '')}", secret)
+                    if hidden and len(message) > HIDDEN_MESSAGE_LIMIT:
+                        message = message[:HIDDEN_MESSAGE_LIMIT] + " [...]"
+                        output["evalue"] = message.split(": ", 1)[-1]
                     if test or any(s in ANSI.sub("", line) for line in output.get("traceback", []) for s in secret):
                         output["traceback"] = [message]
                     else:

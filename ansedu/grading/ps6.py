@@ -227,7 +227,13 @@ def _elbo_cases(seed, count, components=None):
 
 
 def _state(coder):
-    return coder.get_compressed().tolist()
+    """The coder's words, read with the library's own method: a student's object cannot answer
+    for itself (a subclass whose get_compressed() returns something that compares equal to
+    anything would otherwise pass)."""
+    if type(coder) is not AnsCoder:
+        _fail(f"the coder is now a {type(coder).__name__}, not the AnsCoder the test gave you: push and "
+              "pop must work on the coder they are given, not replace it or its class.", "steps")
+    return [int(w) for w in AnsCoder.get_compressed(coder)]
 
 
 def _ref_bits(coder):
@@ -448,7 +454,7 @@ def _test_chain(compress_images, decompress_images, bits_on, cases):
                f"compress_images ({where}) returned {type(out).__name__}: return a pair (words, net_bits).",
                "chain")
         words, net = out
-        _check(isinstance(words, np.ndarray) and words.dtype == library.words.dtype,
+        _check(type(words) is np.ndarray and words.dtype == library.words.dtype,
                f"compress_images ({where}) returned words of type {type(words).__name__} "
                f"{getattr(words, 'dtype', '')}: return the coder's get_compressed().", "chain")
         if words.tolist() != library.words.tolist():

@@ -19,11 +19,26 @@ FORBIDDEN_MODULES = {
     "IPython", "ipykernel", "traitlets", "nbgrader", "nbclient", "runpy", "marshal", "code",
     "codeop", "signal", "threading", "_thread", "atexit", "faulthandler", "pytest",
     "ansedu.grading", "pdb", "bdb", "trace", "tracemalloc", "sysconfig", "site",
+    # other threads and processes escape the guard's view of who calls the library
+    "concurrent", "multiprocessing", "asyncio", "subprocess",
+    # source code and stack frames of other cells (the hidden tests among them)
+    "pkgutil", "linecache", "traceback", "dis", "pickle", "copyreg",
 }
 # Built-in functions that run code from strings or reach any name or attribute indirectly.
 FORBIDDEN_CALLS = {
     "exec", "eval", "compile", "globals", "locals", "vars", "setattr", "delattr", "__import__",
     "get_ipython", "breakpoint", "getattr",
+}
+# Names a cell may not even mention: the functions above (an alias such as `run = exec` or
+# `ip = get_ipython` reaches them without a call by name) and IPython's input history.
+FORBIDDEN_NAMES = FORBIDDEN_CALLS | {"In", "Out", "_ih", "_oh", "_i", "_ii", "_iii", "_dh", "__IPYTHON__"}
+# Attributes that lead to the interpreter, the graders, stack frames or other processes
+# (`ansedu.grading.sys`, `os.sys`, `frame.f_back`, `os.system(...)`).
+FORBIDDEN_ATTRIBUTES = {
+    "grading", "sys", "modules", "setprofile", "settrace", "_getframe", "f_back", "f_globals",
+    "f_locals", "f_code", "tb_frame", "gi_frame", "cr_frame", "system", "popen", "execv", "execl",
+    "execvp", "spawnv", "spawnl", "fork", "posix_spawn", "input_transformers_post",
+    "input_transformers_cleanup",
 }
 # IPython magics that only measure or display (``%timeit``, ``%matplotlib inline``, ...); shell
 # escapes (``!ls``) run outside the kernel and are allowed too.
@@ -143,6 +158,8 @@ def find_tampering(source: str, protected: set[str], modules: dict[str, str]) ->
                 add(target, f"changes `{ast.unparse(target)}`, part of what the tests use")
             elif _chain_has_dunder(target):
                 add(target, f"changes the special attribute `{ast.unparse(target)}`")
+            elif isinstance(target, ast.Attribute) and target.attr == "__class__":
+                add(target, f"changes the class of an object (`{ast.unparse(target)}`)")
 
     def check_import(node):
         if isinstance(node, ast.Import):
@@ -214,8 +231,13 @@ def find_tampering(source: str, protected: set[str], modules: dict[str, str]) ->
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("__") and node.attr not in ALLOWED_DUNDERS:
                 add(node, f"uses the special attribute `{node.attr}`")
+            elif node.attr in FORBIDDEN_ATTRIBUTES:
+                add(node, f"uses the attribute `{node.attr}`")
         elif isinstance(node, ast.Name):
             if node.id.startswith("__") and node.id not in ("__name__", "__doc__", "__class__"):
+                add(node, f"uses `{node.id}`")
+            elif node.id in FORBIDDEN_NAMES and not any(line == node.lineno and what.startswith(f"calls `{node.id}(")
+                                                         for line, what in findings):
                 add(node, f"uses `{node.id}`")
         for child in ast.iter_child_nodes(node):
             visit(child, top)

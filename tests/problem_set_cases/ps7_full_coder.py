@@ -186,6 +186,36 @@ def compress(data, order=2):
     return data
 '''
 
+# Two decoders that game the rejection tests (found by a red-team run; both scored points before):
+# one that rejects every file, and one that returns whatever compress saw last.
+REJECTS_EVERYTHING = '''\
+def compress(data, order=2):
+    data = bytes(data)
+    words = encode_bytes(data, order)
+    header = struct.pack("<4sBBII", MAGIC, VERSION, order, len(data), zlib.crc32(data))
+    return header + words.astype("<u4").tobytes()
+
+
+def decompress(blob):
+    raise DecodeError("this file is damaged")
+'''
+
+RETURNS_LAST_INPUT = '''\
+_last = [b""]
+
+
+def compress(data, order=2):
+    data = bytes(data)
+    _last[0] = data
+    words = encode_bytes(data, order)
+    header = struct.pack("<4sBBII", MAGIC, VERSION, order, len(data), zlib.crc32(data))
+    return header + words.astype("<u4").tobytes()
+
+
+def decompress(blob):
+    return _last[0]
+'''
+
 MISTAKES = [
     {"name": "quantizes the counts without the leaky floor",
      "cells": {"leaky_cumulative": NO_LEAKY_FLOOR},
@@ -208,6 +238,12 @@ MISTAKES = [
     {"name": "never checks the CRC32",
      "cells": {"container": NO_CRC_CHECK},
      "message": "Compute the CRC32 of what you decoded"},
+    {"name": "a decoder that rejects every file",
+     "cells": {"container": REJECTS_EVERYTHING},
+     "message": "only for a decoder that decodes the good ones"},
+    {"name": "a decoder that returns what compress saw last",
+     "cells": {"container": RETURNS_LAST_INPUT},
+     "message": "decode what the file holds"},
     {"name": "ignores the context (order 0 only)",
      "cells": {"model": ORDER_ZERO_ONLY},
      "message": "use longer contexts"},
