@@ -83,13 +83,15 @@ from ..errors import ConfigError, DecodeError
 from ..fast.compiled import HAVE_NUMBA
 from ..models.adaptive import RecordedIntervals
 from ..models.context import MAX_ORDER, ContextModel
+from ..models.match import MatchModel
 
 __all__ = ["MAGIC", "VERSION", "Header", "read_header", "compress_stream", "decompress_stream",
            "HEADER_SIZE", "BLOCK_HEADER_SIZE", "DEFAULT_ORDER", "DEFAULT_BLOCK_SIZE", "use_compiled"]
 
 MAGIC = b"\x89ANS\r\n\x1a\n"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)  # version 1: the raw CRC covers one block only
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # version 1: the raw CRC covers one block only; 1 and 2: no match model
+WRITABLE_VERSIONS = (2, 3)
 DEFAULT_ORDER = 5
 DEFAULT_PRECISION = 24
 DEFAULT_TABLE_BITS = 22
@@ -134,7 +136,9 @@ class Header:
         return body + struct.pack("<I", zlib.crc32(body))
 
     def model(self) -> ContextModel:
-        return ContextModel(self.order, self.precision, table_bits=self.table_bits)
+        """The fresh model of a block: a MatchModel since version 3, a ContextModel before."""
+        cls = MatchModel if self.version >= 3 else ContextModel
+        return cls(self.order, self.precision, table_bits=self.table_bits)
 
 
 def use_compiled(compiled=None) -> bool:
@@ -210,7 +214,8 @@ def _block_bytes(kind: int, block: bytes, payload: bytes, running_crc: int) -> b
 def _code_block_compiled(block: bytes, header: Header, progress=None) -> tuple[int, bytes]:
     """:func:`_code_block` by the compiled kernels (the same bytes)."""
     from ..fast.fullcoder import encode_block
-    payload = encode_block(block, header.order, header.precision, header.table_bits, progress)
+    payload = encode_block(block, header.order, header.precision, header.table_bits, progress,
+                           match=header.version >= 3)
     return (STORED, bytes(block)) if payload is None else (CODED, payload)
 
 
@@ -218,11 +223,15 @@ def compress_stream(src, dst, length: int, header: Header | None = None, progres
                     compiled: bool | None = None) -> int:
     """Compress exactly ``length`` bytes read from binary stream ``src`` into ``dst``.
 
-    ``header`` gives the settings (its ``length`` is replaced by ``length``). ``progress(n)`` is
+    ``header`` gives the settings (its ``length`` is replaced by ``length``; its ``version``, 3
+    by default, may be 2 to write the format without the match model). ``progress(n)`` is
     called as ``n`` more input bytes are done. ``compiled``: see :func:`use_compiled` (the output
     is the same either way). Returns the number of bytes written.
     """
-    header = Header(**{**(header or Header()).__dict__, "length": length, "version": VERSION}).check()
+    header = Header(**{**(header or Header()).__dict__, "length": length}).check()
+    if header.version not in WRITABLE_VERSIONS:
+        raise ConfigError(f"ansedu writes format versions {' and '.join(map(str, WRITABLE_VERSIONS))}, "
+                          f"not {header.version!r}")
     code_block = _code_block_compiled if use_compiled(compiled) else _code_block
     written = dst.write(header.pack())
     running = 0  # CRC32 of the original bytes so far
@@ -296,7 +305,7 @@ def _decode_block_compiled(header: Header, payload: bytes, raw_len: int, index: 
     """:func:`_decode_block` by the compiled kernels (same checks, same messages)."""
     from ..fast.fullcoder import decode_block
     return decode_block(payload, raw_len, header.order, header.precision, header.table_bits, index,
-                        progress)
+                        progress, match=header.version >= 3)
 
 
 def decompress_stream(src, dst, progress=None, header: Header | None = None,

@@ -12,12 +12,13 @@ next there.
 **The pointer.** At each byte boundary, with ``pos`` bytes of the block seen:
 
 - if a match is active and the byte just seen is the one it predicted, the match grows by one
-  (its length ``len`` counts the bytes that agree, up to ``MAX_LENGTH``); otherwise it ends;
+  (its length ``len`` counts the bytes that agree, up to ``MAX_LENGTH = 31``: longer matches are
+  all trusted alike); otherwise it ends;
 - if no match is active, the last ``MINLEN`` (6) bytes are hashed to a table of
   ``2^MATCH_BITS`` positions (``uint32``, fresh for each block, like the counts): the position
   stored there is where the same hash last ended. The bytes before both positions are compared
-  backwards; if ``len >= 1`` of them agree the match starts there (a hash collision gives
-  ``len = 0``: no match);
+  backwards (at most 31); if ``len >= 1`` of them agree the match starts there (a hash
+  collision gives ``len = 0``: no match);
 - the table entry is then set to ``pos``.
 
 The *predicted byte* is the byte at the match's position (the one that followed last time).
@@ -25,7 +26,7 @@ The *predicted byte* is the byte at the match's position (the one that followed 
 **The vote.** For each bit of a byte, as long as the bits decided so far agree with the
 predicted byte, the match model predicts the predicted byte's next bit. How far to trust it
 depends on the length: a match of 2 bytes is a coincidence as often as not, one of 30 bytes
-almost never. For each ``L = min(len, 31)`` the model learns ``q_L``, the probability (in
+almost never. For each length ``L`` the model learns ``q_L``, the probability (in
 units of ``2^-12``) that the predicted bit is right: it starts at ``3/4`` and moves a
 sixteenth of the way towards 1 when the bit was right and towards 0 when it was wrong. The
 match then joins the integer blend of :class:`~ansedu.ContextModel` as one more voter, with a
@@ -52,9 +53,9 @@ __all__ = ["MatchModel", "MINLEN", "MATCH_BITS", "MAX_LENGTH"]
 MINLEN = 6
 #: the position table has 2^MATCH_BITS entries
 MATCH_BITS = 20
-#: the match length is counted up to this
-MAX_LENGTH = 65535
-_LEVELS = 32  # q_L for L = 0 .. 31 (L = min(len, 31); 0 is never used)
+#: the match length is counted up to this (it bounds the backward comparison too)
+MAX_LENGTH = 31
+_LEVELS = MAX_LENGTH + 1  # q_L for L = 0 .. 31 (0 is never used)
 _Q_BITS = 12  # q in units of 2^-12
 _Q_START = 3 << (_Q_BITS - 2)  # 3/4
 _Q_RATE = 4  # q moves 1/16 of the way
@@ -134,7 +135,7 @@ class MatchModel(ContextModel):
             done = c0.bit_length() - 1  # bits of the byte decided so far
             if e >> (8 - done) == c0:  # they agree with the predicted byte
                 bit = (e >> (7 - done)) & 1
-                level = self._len if self._len < _LEVELS else _LEVELS - 1
+                level = self._len
                 q = self._q[level]
                 s1 += (level * (q if bit else (1 << _Q_BITS) - q)) >> 3
                 s += level << (_Q_BITS - 3)
