@@ -137,31 +137,24 @@ def _match_start(buf, pos, hist, positions, mst, ctx_mask, hash_mul, mbits):
     return (256 | np.int64(buf[ptr])) if ln else 0
 
 
-def _vote(expect, c0, b, mst, q, vote):
-    """The match's vote on bit ``b`` of the byte (MatchModel._nodes): ``vote = (level, bit, v1,
-    v)``, level -1 (and v1 = v = 0) when it abstains."""
-    vote[0] = -1
-    vote[2] = 0
-    vote[3] = 0
-    if expect and (expect >> (8 - b)) == c0:
-        bit = (expect >> (7 - b)) & 1
-        level = mst[1]
-        qq = q[level]
-        vote[0] = level
-        vote[1] = bit
-        vote[2] = (level * (qq if bit else _Q_ONE - qq)) >> 3
-        vote[3] = level << (_Q_BITS - 3)
+def _vote(expect, c0, b, level, q):
+    """The match's vote on bit ``b`` of the byte (MatchModel._nodes), for a match of length
+    ``level`` predicting ``expect`` (256 + the byte): ``(voted, bit, v1, v)``; ``(False, 0, 0, 0)``
+    when it abstains."""
+    if expect >> (8 - b) != c0:
+        return False, 0, 0, 0
+    bit = (expect >> (7 - b)) & 1
+    qq = q[level]
+    return True, bit, (level * (qq if bit else _Q_ONE - qq)) >> 3, level << (_Q_BITS - 3)
 
 
-def _learn_vote(vote, q, bit):
+def _learn_vote(q, level, voted_bit, bit):
     """MatchModel.update: q of the vote's level moves towards the outcome."""
-    level = vote[0]
-    if level >= 0:
-        qq = q[level]
-        if bit == vote[1]:
-            q[level] = qq + ((_Q_ONE - qq) >> _Q_RATE)
-        else:
-            q[level] = qq - (qq >> _Q_RATE)
+    qq = q[level]
+    if bit == voted_bit:
+        q[level] = qq + ((_Q_ONE - qq) >> _Q_RATE)
+    else:
+        q[level] = qq - (qq >> _Q_RATE)
 
 
 def _prefetch(array, index):
@@ -181,7 +174,6 @@ def _model_pass(data, start, stop, counts, hist, k1, bits, P, ctx_mask, hash_add
     ``match``: with the match model (its state ``positions, mst, q``: see :class:`BlockState`)."""
     bases = np.empty(k1, np.int64)
     idx = np.empty(k1, np.int64)
-    vote = np.zeros(4, np.int64)
     ahead = np.empty(k1, np.int64)
     # The encoder knows every entry in advance: those of the hashed orders (scattered over their
     # tables) are prefetched _AHEAD bytes before they are used. (The history _AHEAD bytes ahead.)
@@ -204,13 +196,17 @@ def _model_pass(data, start, stop, counts, hist, k1, bits, P, ctx_mask, hash_add
         _bases(hist, k1, bits, ctx_mask, hash_add, hash_mul, bases)
         byte = np.int64(data[t])
         c0 = 1
+        level = mst[1]
         for b in range(8):
-            _vote(expect, c0, b, mst, q, vote)
-            m1 = _mass(counts, bases, spreads, weights, c0, k1, P, idx, vote[2], vote[3])
+            voted, vbit, v1, v = False, 0, 0, 0
+            if expect:
+                voted, vbit, v1, v = _vote(expect, c0, b, level, q)
+            m1 = _mass(counts, bases, spreads, weights, c0, k1, P, idx, v1, v)
             m1s[8 * t + b] = m1
             bit = (byte >> (7 - b)) & 1
             _learn(counts, idx, k1, bit)
-            _learn_vote(vote, q, bit)
+            if voted:
+                _learn_vote(q, level, vbit, bit)
             c0 = 2 * c0 + bit
         hist = (hist << np.uint64(8)) | np.uint64(byte)
     return hist
@@ -252,7 +248,6 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
     model). Returns ``(t, head, n, hist)``: ``t < stop`` means the words ran out at byte ``t``."""
     bases = np.empty(k1, np.int64)
     idx = np.empty(k1, np.int64)
-    vote = np.zeros(4, np.int64)
     Pu = np.uint64(P)
     top = np.uint64(1) << Pu
     pmask = top - np.uint64(1)
@@ -263,6 +258,7 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
         expect = 0
         if match and t > 0:
             expect = _match_start(out, t, hist, positions, mst, mctx_mask, hash_mul, mbits)
+        level = mst[1]
         _bases(hist, k1, bits, ctx_mask, hash_add, hash_mul, bases)
         c0 = 1
         for b in range(8):
@@ -276,8 +272,10 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
                 for j in range(2, k1):
                     for c in range(first, first + span):
                         _prefetch(counts, bases[j] ^ spreads[j, c])
-            _vote(expect, c0, b, mst, q, vote)
-            m1 = np.uint64(_mass(counts, bases, spreads, weights, c0, k1, P, idx, vote[2], vote[3]))
+            voted, vbit, v1, v = False, 0, 0, 0
+            if expect:
+                voted, vbit, v1, v = _vote(expect, c0, b, level, q)
+            m1 = np.uint64(_mass(counts, bases, spreads, weights, c0, k1, P, idx, v1, v))
             m0 = top - m1
             slot = head & pmask
             if slot < m0:  # a 0: slots 0 .. m(0) - 1
@@ -292,7 +290,8 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
                 n -= 1
                 head = (head << W) | np.uint64(words[n])
             _learn(counts, idx, k1, bit)
-            _learn_vote(vote, q, bit)
+            if voted:
+                _learn_vote(q, level, vbit, bit)
             c0 = 2 * c0 + bit
         byte = c0 & 0xFF
         out[t] = byte

@@ -52,7 +52,7 @@ __all__ = ["MatchModel", "MINLEN", "MATCH_BITS", "MAX_LENGTH"]
 #: bytes of context hashed to find an earlier occurrence
 MINLEN = 6
 #: the position table has 2^MATCH_BITS entries
-MATCH_BITS = 20
+MATCH_BITS = 18
 #: the match length is counted up to this (it bounds the backward comparison too)
 MAX_LENGTH = 31
 _LEVELS = MAX_LENGTH + 1  # q_L for L = 0 .. 31 (0 is never used)
