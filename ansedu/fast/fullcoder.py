@@ -88,7 +88,7 @@ def _mass(counts, bases, spreads, weights, c0, k1, P, idx, v1, v):
     if s == 0:
         s1 = 3
         s = 6
-    m1 = (s1 << P) // s  # below 2^55: s1 < 2^22 + 2^14 and P <= 32
+    m1 = (s1 << P) // s  # below 2^55: s1 < 2^22 + 2^18 and P <= 32
     top = 1 << P
     if m1 < 1:
         m1 = 1
@@ -145,7 +145,8 @@ def _vote(expect, c0, b, level, q):
         return False, 0, 0, 0
     bit = (expect >> (7 - b)) & 1
     qq = q[level]
-    return True, bit, (level * (qq if bit else _Q_ONE - qq)) >> 3, level << (_Q_BITS - 3)
+    strength = (level * level) >> 3
+    return True, bit, (strength * (qq if bit else _Q_ONE - qq)) >> 3, strength << (_Q_BITS - 3)
 
 
 def _learn_vote(q, level, voted_bit, bit):
