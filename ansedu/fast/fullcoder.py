@@ -1,7 +1,9 @@
-"""The full coder's compiled path: :class:`~ansedu.ContextModel` and streaming ANS over a block, in numba.
+"""The full coder's compiled path: :class:`~ansedu.models.MatchModel` (or :class:`~ansedu.ContextModel`)
+and streaming ANS over a block, in numba.
 
 ``ansedu compress`` / ``decompress`` (:mod:`ansedu.cli.container`) code each block with a fresh
-:class:`~ansedu.ContextModel` and an :class:`~ansedu.AnsCoder` (precision ``P``, 32-bit words,
+:class:`~ansedu.models.MatchModel` (container format 3; a :class:`~ansedu.ContextModel` in
+formats 1 and 2) and an :class:`~ansedu.AnsCoder` (precision ``P``, 32-bit words,
 64-bit head). In pure Python that runs at 10 to 40 kB/s. The kernels below run the *same*
 arithmetic over a whole block as machine code and give byte-identical containers; the
 pure-Python classes stay the definition (and what the book teaches), and the tests compare the
@@ -14,6 +16,10 @@ What each kernel mirrors (keep them in step when the reference changes):
 - :func:`_mass`: ``ContextModel._nodes`` (the entries of the current decision, the integer
   blend of the orders and the clamp of ``m(1)``);
 - :func:`_learn`: ``ContextModel.update`` (the non-stationary counts);
+- :func:`_match_start`, :func:`_vote`, :func:`_learn_vote`: ``MatchModel._start_byte`` (the match
+  pointer at a byte boundary), the match's vote in ``MatchModel._nodes`` (added to the sums of
+  :func:`_mass`) and ``MatchModel.update`` (its ``q`` per length); with ``match=False`` they are
+  not called and the kernels run the plain ContextModel;
 - the step, flush and refill inside :func:`_encode_block` / :func:`_decode_bytes`:
   ``AnsCoder.encode_reverse`` and ``AnsCoder.decode`` (and ``_decode_bytes`` of the container,
   which writes the binary decision out the same way).
