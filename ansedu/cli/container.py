@@ -45,8 +45,8 @@ missing, reordered or foreign block is a checksum mismatch.
 
 **Version 3: the match model.** Version 3 has the same layout as version 2; only the model
 differs: :class:`~ansedu.models.MatchModel` instead of :class:`~ansedu.ContextModel` (on the
-benchmark's Python sources 1.613 -> 1.486 bits per byte, on the Canterbury texts 2.189 ->
-2.170). Since the model decides every mass, the same payload means different bytes under the
+benchmark's Python sources 1.613 -> 1.475 bits per byte, on the Canterbury texts 2.189 ->
+2.168, on its binary 2.017 -> 1.864). Since the model decides every mass, the same payload means different bytes under the
 two models, so the version in the header says which model to build; files of versions 1 and 2
 decode exactly as before, and ``Header(version=2)`` still writes version 2.
 
