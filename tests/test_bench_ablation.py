@@ -58,19 +58,21 @@ def test_stationary_counts_stay_bytes():
 
 
 def test_ablation_keys_and_the_full_model_beats_order_0():
-    results = _ablation.ablation({"t": TEXT[:2000]}, {k: _ablation.VARIANTS[k] for k in
-                                                      ("full model (order 5)", "order 0")})
+    results = _ablation.ablation({"t": TEXT[:2000] * 2}, {k: _ablation.VARIANTS[k] for k in
+                                                          ("full model (order 5)", "order 0", "+ match model")})
     assert results["full model (order 5)"]["t"] < results["order 0"]["t"] - 0.5
+    assert results["+ match model"]["t"] < results["full model (order 5)"]["t"] - 0.2  # the copy
 
 
-def test_repeats_xz_codes_an_exact_copy_almost_for_free_and_ansedu_does_not():
+def test_repeats_xz_and_the_match_model_code_an_exact_copy_almost_for_free_the_context_model_does_not():
     rng = np.random.default_rng(1)
     x = rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()
     (row,) = _ablation.repeats({"random": x})
-    assert row["xz -9"]["copy_bits_per_byte"] < 0.5 < 1.5 < row["ansedu"]["copy_bits_per_byte"]
+    assert row["xz -9"]["copy_bits_per_byte"] < 0.5 < 1.5 < row["ansedu, no match model"]["copy_bits_per_byte"]
+    assert row["ansedu"]["copy_bits_per_byte"] < 0.5
     assert row["xz -9"]["first_bits_per_byte"] == 8 * len(lzma.compress(x, preset=9)) / 3000
-    # random bytes: ansedu's model cannot predict the first copy
-    assert row["ansedu"]["first_bits_per_byte"] > 7.9
+    # random bytes: ansedu's model cannot predict the first copy, with or without the match model
+    assert row["ansedu"]["first_bits_per_byte"] > 7.9 and row["ansedu, no match model"]["first_bits_per_byte"] > 7.9
 
 
 def test_smaller_blocks_cost_more():

@@ -115,7 +115,7 @@ def test_info_verbose_and_help(folder):
     proc = run("compress", *FAST, "-v", "alice.txt", cwd=folder, check_rc=0)
     assert b"alice.txt: 3000 -> " in proc.stderr and b"bits/byte" in proc.stderr and b"kB/s" in proc.stderr
     info = run("info", "alice.txt.ans", cwd=folder, check_rc=0).stdout.decode()
-    assert "format 2, order 2" in info and "-> 3000 bytes" in info and "bits/byte" in info
+    assert "format 3, order 2" in info and "-> 3000 bytes" in info and "bits/byte" in info
     assert b"usage" in run("compress", "--no-such-option", cwd=folder, check_rc=1).stderr
     assert b"usage" in run(cwd=folder, check_rc=1).stderr  # no command
     text = run("compress", "--help", cwd=folder, check_rc=0).stdout.decode()

@@ -68,6 +68,10 @@ INPUTS = {
     "one byte": b"A",
     "repeated byte": b"\x00" * 5000,
     "random": RNG.integers(0, 256, 2000, dtype=np.uint8).tobytes(),
+    # long repeats with changes between them: the match model (format version 3) starts,
+    # grows, breaks inside a byte and restarts
+    "long repeats": (TEXT[:700] + b"#" + TEXT[:400] + RNG.integers(0, 256, 50, dtype=np.uint8).tobytes()
+                     + TEXT[100:900] + TEXT[:700].replace(b"e", b"E")),
 }
 HEADERS = {
     "order 3": SMALL,
@@ -75,6 +79,8 @@ HEADERS = {
     "order 1, 32-bit": Header(order=1, precision=32, table_bits=16),
     "order 5, blocks of 1000": Header(order=5, table_bits=17, block_size=1000),
     "order 8, blocks of 333": Header(order=8, table_bits=16, block_size=333),
+    "version 2 (no match model)": Header(order=3, table_bits=16, version=2),
+    "version 2, blocks of 1000": Header(order=5, table_bits=17, block_size=1000, version=2),
 }
 
 
@@ -312,3 +318,24 @@ def test_the_decompression_bar_counts_to_the_original_length(tmp_path, monkeypat
     assert main(["decompress", "-v", str(tmp_path / "f.ans")]) == 0
     assert seen == {"total": len(data), "n": len(data)}  # not the compressed size
     assert (tmp_path / "f").read_bytes() == data
+
+
+def test_the_match_model_makes_version_3_smaller_on_repeats_and_both_decoders_tell_the_versions_apart():
+    data = INPUTS["long repeats"]
+    v3 = pack(data, SMALL, compiled=True)
+    v2 = pack(data, Header(order=3, table_bits=16, version=2), compiled=True)
+    assert v3[8] == 3 and v2[8] == 2
+    assert len(v3) < 0.9 * len(v2)  # the repeats cost far less with the match model
+    for compiled in (True, False):
+        assert unpack(v3, compiled=compiled) == data and unpack(v2, compiled=compiled) == data
+    # a version 3 payload read as version 2 (another model) is caught, by both decoders alike
+    forged = bytearray(v3)
+    forged[8] = 2
+    body = bytes(forged[:24])
+    forged[24:28] = struct.pack("<I", zlib.crc32(body))
+    errors = []
+    for compiled in (True, False):
+        with pytest.raises(DecodeError) as info:
+            unpack(bytes(forged), compiled=compiled)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]

@@ -30,7 +30,7 @@ from hypothesis import given, settings, strategies as st
 from ansedu.cli.container import (BLOCK_HEADER_SIZE, HEADER_SIZE, MAGIC, VERSION, Header,
                                   compress_stream, decompress_stream, read_header)
 from ansedu.data import load_text
-from ansedu.errors import DecodeError
+from ansedu.errors import ConfigError, DecodeError
 
 # Small tables keep model set-up cheap in tests; the format records them, so nothing else changes.
 SMALL = Header(order=3, table_bits=16, block_size=1 << 20)
@@ -164,6 +164,15 @@ def reheader(blob: bytes, **changes) -> bytes:
     return body + struct.pack("<I", zlib.crc32(body)) + blob[HEADER_SIZE:]
 
 
+def test_only_versions_2_and_3_are_written():
+    assert VERSION == 3 and pack(TEXT)[8] == 3
+    for version in (2, 3):
+        blob = pack(TEXT, Header(order=3, table_bits=16, version=version))
+        assert blob[8] == version and unpack(blob) == TEXT
+    with pytest.raises(ConfigError, match="writes format versions 2 and 3, not 1"):
+        pack(TEXT, Header(version=1))
+
+
 def test_unsupported_version():
     with pytest.raises(DecodeError, match=f"unsupported format version {VERSION + 1}.*newer"):
         unpack(reheader(pack(TEXT), version=VERSION + 1))
@@ -268,7 +277,7 @@ def as_version_1(blob: bytes, data: bytes) -> bytes:
 
 
 def test_version_1_files_still_decode():
-    header = Header(order=2, table_bits=16, block_size=50)
+    header = Header(order=2, table_bits=16, block_size=50, version=2)  # versions 1 and 2: no match model
     data = TEXT[:170]
     old = as_version_1(pack(data, header), data)
     assert old != pack(data, header) and read_header(io.BytesIO(old)).version == 1

@@ -13,7 +13,9 @@ component changed at a time, measured as the information content of a text under
 - ``longest order only``: no blend, the longest order whose node has been seen predicts alone
   (PPM's escape without its mixture);
 - ``small tables``: ``2^16`` nodes per order instead of ``2^22`` (more hash collisions);
-- ``order k``: the orders 0 .. 6.
+- ``order k``: the orders 0 .. 6;
+- ``+ match model``: the other way round, one component *added*: :class:`~ansedu.models.MatchModel`,
+  the model of ``ansedu compress`` since container format version 3.
 
 The inputs are alice29 and the standard-library sources of the ``fullcoder`` section (the first
 ``--bytes`` of each); the pure-Python model runs at some tens of kB/s, so the ablation takes minutes.
@@ -22,8 +24,9 @@ The inputs are alice29 and the standard-library sources of the ``fullcoder`` sec
 compressed into real ``.ans`` files with blocks of 4 KiB up to the whole input: each block starts
 with an empty model. (The 1 MiB default on all 1.2 MB is in the ``fullcoder`` section's table.)
 
-**Repeats.** A block of bytes followed by an exact copy of itself: what the copy costs ansedu and
-the LZ77 coders (gzip, xz), which code it as one reference to the first occurrence.
+**Repeats.** A block of bytes followed by an exact copy of itself: what the copy costs ansedu (its
+model with the match model, and the context model alone) and the LZ77 coders (gzip, xz), which
+code it as one reference to the first occurrence.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from ..cli.container import DEFAULT_ORDER, Header, compress_stream
 from ..data import TEXTS, load_text
 from ..models.adaptive import information_content
 from ..models.context import _LIMIT, ContextModel
+from ..models.match import MatchModel
 from ._common import emit, environment, markdown_table, progress, section_parser
 
 __all__ = ["VARIANTS", "model_bits", "ablation", "block_sizes", "repeats", "main"]
@@ -119,6 +123,7 @@ VARIANTS = {
     "longest order only": lambda: _LongestOnly(DEFAULT_ORDER),
     "small tables (2^16)": lambda: ContextModel(DEFAULT_ORDER, table_bits=16),
     **{f"order {k}": (lambda k=k: ContextModel(k)) for k in range(7) if k != DEFAULT_ORDER},
+    "+ match model": lambda: MatchModel(DEFAULT_ORDER),
 }
 
 
@@ -157,9 +162,11 @@ def block_sizes(data: bytes, sizes=BLOCK_SIZES) -> list[dict]:
 
 def repeats(first: dict[str, bytes]) -> list[dict]:
     """For each ``label -> x``: the bits per byte of the second copy in ``x + x`` (the cost of
-    ``x + x`` less the cost of ``x``) for ansedu's model and gzip / bzip2 / xz -9."""
+    ``x + x`` less the cost of ``x``) for ansedu's model (with the match model, and without it:
+    the context model alone, container versions 1 and 2) and gzip / bzip2 / xz -9."""
     sizes = {
-        "ansedu": lambda d: model_bits(ContextModel(DEFAULT_ORDER), d) / 8,
+        "ansedu": lambda d: model_bits(MatchModel(DEFAULT_ORDER), d) / 8,
+        "ansedu, no match model": lambda d: model_bits(ContextModel(DEFAULT_ORDER), d) / 8,
         "gzip -9": lambda d: len(zlib.compress(d, 9)),
         "bzip2 -9": lambda d: len(bz2.compress(d, 9)),
         "xz -9": lambda d: len(lzma.compress(d, preset=9)),
@@ -206,10 +213,11 @@ def table(results: dict) -> str:
     rows = [(name, *(f"{v[k]:.3f} ({v[k] - base[k]:+.3f})" for k in labels)) for name, v in ab.items()]
     parts = ["ablation (bits/byte, change from the full model)\n\n"
              + markdown_table(["model"] + labels, rows)]
-    rows = [(r["input"], r["bytes"], *(f"{r[c]['copy_bits_per_byte']:.3f}" for c in ("ansedu", "gzip -9", "bzip2 -9", "xz -9")))
+    coders = [c for c in results["repeats"][0] if c not in ("input", "bytes")] if results["repeats"] else []
+    rows = [(r["input"], r["bytes"], *(f"{r[c]['copy_bits_per_byte']:.3f}" for c in coders))
             for r in results["repeats"]]
     parts.append("repeats: bits per byte of an exact copy\n\n"
-                 + markdown_table(["input", "bytes", "ansedu", "gzip -9", "bzip2 -9", "xz -9"], rows))
+                 + markdown_table(["input", "bytes", *coders], rows))
     if "block_sizes" in results:
         rows = [(r["block_size"], r["bytes"], f"{r['bits_per_byte']:.3f}") for r in results["block_sizes"]["rows"]]
         parts.append(f"block size (Canterbury, {results['block_sizes']['bytes']} bytes)\n\n"

@@ -1,7 +1,9 @@
-"""The full coder's compiled path: :class:`~ansedu.ContextModel` and streaming ANS over a block, in numba.
+"""The full coder's compiled path: :class:`~ansedu.models.MatchModel` (or :class:`~ansedu.ContextModel`)
+and streaming ANS over a block, in numba.
 
 ``ansedu compress`` / ``decompress`` (:mod:`ansedu.cli.container`) code each block with a fresh
-:class:`~ansedu.ContextModel` and an :class:`~ansedu.AnsCoder` (precision ``P``, 32-bit words,
+:class:`~ansedu.models.MatchModel` (container format 3; a :class:`~ansedu.ContextModel` in
+formats 1 and 2) and an :class:`~ansedu.AnsCoder` (precision ``P``, 32-bit words,
 64-bit head). In pure Python that runs at 10 to 40 kB/s. The kernels below run the *same*
 arithmetic over a whole block as machine code and give byte-identical containers; the
 pure-Python classes stay the definition (and what the book teaches), and the tests compare the
@@ -14,6 +16,10 @@ What each kernel mirrors (keep them in step when the reference changes):
 - :func:`_mass`: ``ContextModel._nodes`` (the entries of the current decision, the integer
   blend of the orders and the clamp of ``m(1)``);
 - :func:`_learn`: ``ContextModel.update`` (the non-stationary counts);
+- :func:`_match_start`, :func:`_vote`, :func:`_learn_vote`: ``MatchModel._start_byte`` (the match
+  pointer at a byte boundary), the match's vote in ``MatchModel._nodes`` (added to the sums of
+  :func:`_mass`) and ``MatchModel.update`` (its ``q`` per length); with ``match=False`` they are
+  not called and the kernels run the plain ContextModel;
 - the step, flush and refill inside :func:`_encode_block` / :func:`_decode_bytes`:
   ``AnsCoder.encode_reverse`` and ``AnsCoder.decode`` (and ``_decode_bytes`` of the container,
   which writes the binary decision out the same way).
@@ -45,6 +51,8 @@ import numpy as np
 
 from ..errors import DecodeError
 from ..models.context import _HASH_MUL, _HASH_ORDER, _M64, _NODE_MUL, ContextModel
+from ..models.match import (_CTX_MASK, _LEVELS, _Q_BITS, _Q_RATE, _Q_START, MATCH_BITS, MAX_LENGTH,
+                            MINLEN)
 from .compiled import HAVE_NUMBA
 
 __all__ = ["HAVE_NUMBA", "encode_block", "decode_block", "BlockState"]
@@ -52,6 +60,7 @@ __all__ = ["HAVE_NUMBA", "encode_block", "decode_block", "BlockState"]
 _WORD = 32  # the container's AnsCoder: 32-bit words, 64-bit head
 _HEAD = 64
 _CHUNK = 1 << 16  # bytes per kernel call: progress is reported between calls
+_MINLEN, _MAX_LENGTH, _Q_ONE = MINLEN, MAX_LENGTH, 1 << _Q_BITS  # the match model's constants
 
 
 # -- the model (mirrors ContextModel; see the module docstring) ------------------------------
@@ -67,10 +76,11 @@ def _bases(hist, k1, bits, ctx_mask, hash_add, hash_mul, bases):
         bases[j] = (j << (bits + 1)) | (node << 1)
 
 
-def _mass(counts, bases, spreads, weights, c0, k1, P, idx):
-    """m(1) of the current decision; its entries go to ``idx`` (ContextModel._nodes)."""
-    s1 = 0
-    s = 0
+def _mass(counts, bases, spreads, weights, c0, k1, P, idx, v1, v):
+    """m(1) of the current decision; its entries go to ``idx`` (ContextModel._nodes). ``v1, v``:
+    the match model's vote added to the sums (MatchModel._nodes; 0, 0 when it abstains)."""
+    s1 = v1
+    s = v
     for j in range(k1):
         i = bases[j] ^ spreads[j, c0]
         idx[j] = i
@@ -84,7 +94,7 @@ def _mass(counts, bases, spreads, weights, c0, k1, P, idx):
     if s == 0:
         s1 = 3
         s = 6
-    m1 = (s1 << P) // s  # below 2^54: s1 < 2^22 and P <= 32
+    m1 = (s1 << P) // s  # below 2^55: s1 < 2^22 + 2^18 and P <= 32
     top = 1 << P
     if m1 < 1:
         m1 = 1
@@ -105,6 +115,55 @@ def _learn(counts, idx, k1, bit):
         counts[miss] = (n >> 1) + 1 if n > 2 else n
 
 
+def _match_start(buf, pos, hist, positions, mst, ctx_mask, hash_mul, mbits):
+    """Move the match pointer after byte ``buf[pos - 1]`` (MatchModel._start_byte): ``mst`` holds
+    ``(pointer, length)``; returns 256 + the predicted byte, or 0 without a match."""
+    ptr = mst[0]
+    ln = mst[1]
+    if ln:
+        if buf[ptr] == buf[pos - 1]:
+            ptr += 1
+            if ln < _MAX_LENGTH:
+                ln += 1
+        else:
+            ln = 0
+    if pos >= _MINLEN:
+        h = np.int64(((hist & ctx_mask) * hash_mul) >> np.uint64(64 - mbits))
+        if ln == 0:
+            p = np.int64(positions[h])
+            n = 0
+            while n < _MAX_LENGTH and n < p and buf[p - n - 1] == buf[pos - n - 1]:
+                n += 1
+            if n:
+                ptr = p
+                ln = n
+        positions[h] = pos
+    mst[0] = ptr
+    mst[1] = ln
+    return (256 | np.int64(buf[ptr])) if ln else 0
+
+
+def _vote(expect, c0, b, level, q):
+    """The match's vote on bit ``b`` of the byte (MatchModel._nodes), for a match of length
+    ``level`` predicting ``expect`` (256 + the byte): ``(voted, bit, v1, v)``; ``(False, 0, 0, 0)``
+    when it abstains."""
+    if expect >> (8 - b) != c0:
+        return False, 0, 0, 0
+    bit = (expect >> (7 - b)) & 1
+    qq = q[level]
+    strength = (level * level) >> 3
+    return True, bit, (strength * (qq if bit else _Q_ONE - qq)) >> 3, strength << (_Q_BITS - 3)
+
+
+def _learn_vote(q, level, voted_bit, bit):
+    """MatchModel.update: q of the vote's level moves towards the outcome."""
+    qq = q[level]
+    if bit == voted_bit:
+        q[level] = qq + ((_Q_ONE - qq) >> _Q_RATE)
+    else:
+        q[level] = qq - (qq >> _Q_RATE)
+
+
 def _prefetch(array, index):
     """A cache hint (see :mod:`ansedu.fast._prefetch`); nothing in pure Python."""
 
@@ -116,9 +175,10 @@ _AHEAD = 2  # the encoder asks for the table entries of the byte this many bytes
 
 
 def _model_pass(data, start, stop, counts, hist, k1, bits, P, ctx_mask, hash_add, hash_mul,
-                spreads, weights, m1s):
+                spreads, weights, m1s, match, positions, mst, q, mctx_mask, mbits):
     """Run the model forward over ``data[start:stop]``, learning it; ``m1s[8 t + b]`` gets m(1) of
-    bit ``b`` (most significant first) of byte ``t``. Returns the history after the last byte."""
+    bit ``b`` (most significant first) of byte ``t``. Returns the history after the last byte.
+    ``match``: with the match model (its state ``positions, mst, q``: see :class:`BlockState`)."""
     bases = np.empty(k1, np.int64)
     idx = np.empty(k1, np.int64)
     ahead = np.empty(k1, np.int64)
@@ -137,14 +197,23 @@ def _model_pass(data, start, stop, counts, hist, k1, bits, P, ctx_mask, hash_add
                     _prefetch(counts, ahead[j] ^ spreads[j, c0])
                     c0 = 2 * c0 + ((future >> (7 - b)) & 1)
             hist_ahead = (hist_ahead << np.uint64(8)) | np.uint64(future)
+        expect = 0
+        if match and t > 0:
+            expect = _match_start(data, t, hist, positions, mst, mctx_mask, hash_mul, mbits)
         _bases(hist, k1, bits, ctx_mask, hash_add, hash_mul, bases)
         byte = np.int64(data[t])
         c0 = 1
+        level = mst[1]
         for b in range(8):
-            m1 = _mass(counts, bases, spreads, weights, c0, k1, P, idx)
+            voted, vbit, v1, v = False, 0, 0, 0
+            if expect:
+                voted, vbit, v1, v = _vote(expect, c0, b, level, q)
+            m1 = _mass(counts, bases, spreads, weights, c0, k1, P, idx, v1, v)
             m1s[8 * t + b] = m1
             bit = (byte >> (7 - b)) & 1
             _learn(counts, idx, k1, bit)
+            if voted:
+                _learn_vote(q, level, vbit, bit)
             c0 = 2 * c0 + bit
         hist = (hist << np.uint64(8)) | np.uint64(byte)
     return hist
@@ -181,7 +250,7 @@ def _encode_block(data, m1s, P, words):
 
 
 def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add, hash_mul,
-                  spreads, weights, out, start, stop):
+                  spreads, weights, out, start, stop, match, positions, mst, q, mctx_mask, mbits):
     """Decode ``out[start:stop]`` (the container's _decode_bytes / AnsCoder.decode with the
     model). Returns ``(t, head, n, hist)``: ``t < stop`` means the words ran out at byte ``t``."""
     bases = np.empty(k1, np.int64)
@@ -193,6 +262,10 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
     W = np.uint64(_WORD)
     span = 1 << _DEPTH
     for t in range(start, stop):
+        expect = 0
+        if match and t > 0:
+            expect = _match_start(out, t, hist, positions, mst, mctx_mask, hash_mul, mbits)
+        level = mst[1]
         _bases(hist, k1, bits, ctx_mask, hash_add, hash_mul, bases)
         c0 = 1
         for b in range(8):
@@ -206,7 +279,10 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
                 for j in range(2, k1):
                     for c in range(first, first + span):
                         _prefetch(counts, bases[j] ^ spreads[j, c])
-            m1 = np.uint64(_mass(counts, bases, spreads, weights, c0, k1, P, idx))
+            voted, vbit, v1, v = False, 0, 0, 0
+            if expect:
+                voted, vbit, v1, v = _vote(expect, c0, b, level, q)
+            m1 = np.uint64(_mass(counts, bases, spreads, weights, c0, k1, P, idx, v1, v))
             m0 = top - m1
             slot = head & pmask
             if slot < m0:  # a 0: slots 0 .. m(0) - 1
@@ -221,6 +297,8 @@ def _decode_bytes(words, n, head, counts, hist, k1, bits, P, ctx_mask, hash_add,
                 n -= 1
                 head = (head << W) | np.uint64(words[n])
             _learn(counts, idx, k1, bit)
+            if voted:
+                _learn_vote(q, level, vbit, bit)
             c0 = 2 * c0 + bit
         byte = c0 & 0xFF
         out[t] = byte
@@ -242,7 +320,7 @@ def _kernels():
         from ._prefetch import prefetch
         g = globals()
         g["_prefetch"] = prefetch
-        for name in ("_bases", "_mass", "_learn"):
+        for name in ("_bases", "_mass", "_learn", "_match_start", "_vote", "_learn_vote"):
             g[name] = jit(g[name])
         for name in ("_model_pass", "_encode_block", "_decode_bytes"):
             _KERNELS[name] = jit(g[name])
@@ -253,11 +331,19 @@ def _kernels():
 
 class BlockState:
     """The tables of a fresh ``ContextModel(order, precision, table_bits=...)`` as arrays for the
-    kernels: its counts, and the constants of its blend and hash."""
+    kernels: its counts, and the constants of its blend and hash; with ``match``, those of a
+    fresh :class:`~ansedu.models.MatchModel` too (the position table, the pointer and length,
+    the q of each length)."""
 
-    def __init__(self, order: int, precision: int, table_bits: int):
+    def __init__(self, order: int, precision: int, table_bits: int, match: bool = False):
         ContextModel(order, precision, table_bits=16)  # the model's own checks of the settings
         self.order, self.precision, self.bits = int(order), int(precision), int(table_bits)
+        self.match = bool(match)
+        self.positions = _table(4 << MATCH_BITS).view(np.uint32) if match else np.zeros(1, np.uint32)
+        self.mst = np.zeros(2, np.int64)
+        self.q = np.full(_LEVELS, _Q_START, np.int64)
+        self.mctx_mask = np.uint64(_CTX_MASK)
+        self.mbits = MATCH_BITS
         k1, size = self.order + 1, 1 << self.bits
         self.k1 = k1
         self.counts = _table(2 * k1 * size)
@@ -272,6 +358,9 @@ class BlockState:
     def tables(self):
         return (self.counts, self.k1, self.bits, self.precision, self.ctx_mask, self.hash_add,
                 self.hash_mul, self.spreads, self.weights)
+
+    def match_tables(self):
+        return self.match, self.positions, self.mst, self.q, self.mctx_mask, self.mbits
 
 
 def _table(nbytes: int) -> np.ndarray:
@@ -292,11 +381,13 @@ def _table(nbytes: int) -> np.ndarray:
     return whole[skip:skip + nbytes]
 
 
-def encode_block(block: bytes, order: int, precision: int, table_bits: int, progress=None):
+def encode_block(block: bytes, order: int, precision: int, table_bits: int, progress=None,
+                 match: bool = False):
     """The coded payload of ``block`` (what the container's reference ``_code_block`` writes for a
-    coded block), or ``None`` if it would not be smaller than the block (then it is stored)."""
+    coded block), or ``None`` if it would not be smaller than the block (then it is stored).
+    ``match``: the model is a MatchModel (format version 3), else a ContextModel."""
     k = _kernels()
-    st = BlockState(order, precision, table_bits)
+    st = BlockState(order, precision, table_bits, match)
     counts, k1, bits, P, ctx_mask, hash_add, hash_mul, spreads, weights = st.tables()
     data = np.frombuffer(block, dtype=np.uint8)
     m1s = np.empty(8 * data.size, dtype=np.uint32)  # m(1) < 2^P <= 2^32
@@ -304,7 +395,8 @@ def encode_block(block: bytes, order: int, precision: int, table_bits: int, prog
     for start in range(0, data.size, _CHUNK):
         stop = min(start + _CHUNK, data.size)
         hist = np.uint64(k["_model_pass"](data, start, stop, counts, hist, k1, bits, P, ctx_mask,
-                                          hash_add, hash_mul, spreads, weights, m1s))
+                                          hash_add, hash_mul, spreads, weights, m1s,
+                                          *st.match_tables()))
         if progress is not None:
             progress(stop - start)
     # The payload is 4 (n + 2) bytes (bulk and two head words), stored unless < len(block).
@@ -323,7 +415,7 @@ def encode_block(block: bytes, order: int, precision: int, table_bits: int, prog
 
 
 def decode_block(payload: bytes, raw_len: int, order: int, precision: int, table_bits: int,
-                 index: int, progress=None) -> bytes:
+                 index: int, progress=None, match: bool = False) -> bytes:
     """Decode a coded payload into its ``raw_len`` bytes, with the checks and messages of the
     container's reference decoder (:class:`~ansedu.errors.DecodeError` on any problem)."""
     if len(payload) % 4:
@@ -342,14 +434,15 @@ def decode_block(payload: bytes, raw_len: int, order: int, precision: int, table
     else:
         head, n = (int(words[-1]) << 32) | int(words[-2]), words.size - 2
     k = _kernels()
-    st = BlockState(order, precision, table_bits)
+    st = BlockState(order, precision, table_bits, match)
     counts, k1, bits, P, ctx_mask, hash_add, hash_mul, spreads, weights = st.tables()
     out = np.empty(raw_len, dtype=np.uint8)
     hist, head = np.uint64(0), np.uint64(head)
     for start in range(0, raw_len, _CHUNK):
         stop = min(start + _CHUNK, raw_len)
         t, head, n, hist = k["_decode_bytes"](words, n, head, counts, hist, k1, bits, P, ctx_mask,
-                                              hash_add, hash_mul, spreads, weights, out, start, stop)
+                                              hash_add, hash_mul, spreads, weights, out, start, stop,
+                                              *st.match_tables())
         # numba returns Python ints: back to uint64, or the next call would type them as int64
         head, hist = np.uint64(head), np.uint64(hist)
         if t < stop:

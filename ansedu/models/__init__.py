@@ -9,7 +9,9 @@
   (:class:`QuantizedGaussian`, :class:`QuantizedLaplace`, :class:`QuantizedLogistic`, :class:`CategoricalTable`);
 - :mod:`ansedu.models.adaptive`: :class:`AdaptiveCategorical` (counts that learn, O(log n) per
   symbol) and the drivers :func:`encode_adaptive` / :func:`decode_adaptive` (stack and queue coders);
-- :mod:`ansedu.models.context`: :class:`ContextModel`, an order-k model of bytes (binary decomposition).
+- :mod:`ansedu.models.context`: :class:`ContextModel`, an order-k model of bytes (binary decomposition);
+- :mod:`ansedu.models.match`: :class:`MatchModel`, the context model with a match model for long
+  repeats (the full coder's model).
 """
 
 from .bernoulli import Bernoulli
@@ -19,8 +21,10 @@ from .families import CategoricalTable, QuantizedGaussian, QuantizedLaplace, Qua
 from .protocol import is_model, num_params
 from .adaptive import AdaptiveCategorical, RecordedIntervals, decode_adaptive, encode_adaptive
 from .context import ContextModel
+from .match import MatchModel
 
 __all__ = ["Bernoulli", "EntropyModel", "Categorical", "Uniform", "quantize_probabilities", "check_precision",
            "MAX_PRECISION", "is_model", "num_params"]
 __all__ += ["QuantizedGaussian", "QuantizedLaplace", "QuantizedLogistic", "CategoricalTable"]
-__all__ += ["AdaptiveCategorical", "RecordedIntervals", "encode_adaptive", "decode_adaptive", "ContextModel"]
+__all__ += ["AdaptiveCategorical", "RecordedIntervals", "encode_adaptive", "decode_adaptive", "ContextModel",
+            "MatchModel"]
