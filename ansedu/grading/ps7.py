@@ -31,6 +31,7 @@ import ansedu.bench.fullcoder
 import ansedu.cli
 import ansedu.cli.container
 import ansedu.fast.fullcoder
+import ansedu.models.match
 from ansedu import AnsCoder, DecodeError, load_text
 
 from . import guard
@@ -41,7 +42,7 @@ HELPERS = ["_TestFailure", "_SECTIONS", "_fail", "_check", "_run", "_P", "_LIMIT
            "_test_container", "_test_rejects", "_test_threshold", "_random_bytes", "_text"]
 BANS = [([ansedu.cli.container.compress_stream, ansedu.cli.main, ansedu.ContextModel,
           ansedu.AdaptiveCategorical, ansedu.bench.fullcoder.main,
-          ansedu.fast.fullcoder.encode_block], None)]
+          ansedu.fast.fullcoder.encode_block, ansedu.models.match.MatchModel], None)]
 ALLOWED = []
 
 _P = 16                      # the notebook's PRECISION
