@@ -59,13 +59,13 @@ class _EqualWeights(ContextModel):
 
 
 class _Blend(ContextModel):
-    """The blend of :meth:`ContextModel._nodes` with the deterministic bonus and/or the blend
+    """The blend of :meth:`ContextModel._blend` with the deterministic bonus and/or the blend
     itself switched off (``bonus``, ``longest_only``)."""
 
     bonus = True
     longest_only = False
 
-    def _nodes(self):
+    def _blend(self):
         c0, counts = self._c0, self._counts
         s1 = s = 0
         idx = []
@@ -82,10 +82,7 @@ class _Blend(ContextModel):
                     s1 += w * (10 * n1 + 3)
                     s += w * (10 * (n0 + n1) + 6)
         self._idx = idx
-        if not s:
-            s1, s = 3, 6
-        m1 = (s1 << self.precision) // s
-        self._m1 = 1 if m1 < 1 else (self._top - 1 if m1 >= self._top else m1)
+        return s1, s
 
 
 class _NoBonus(_Blend):

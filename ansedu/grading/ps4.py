@@ -5,9 +5,6 @@ Loaded anew into every test cell by ``fresh("ps4")``. Bans: ``ansedu.AnsCoder`` 
 student's code while a test runs it. The models (``ansedu.Categorical``) stay usable.
 """
 
-import contextlib
-import signal
-
 import numpy as np
 
 import ansedu
@@ -15,6 +12,7 @@ from ansedu import Categorical, DecodeError
 
 from . import guard
 from .core import TestFailure, wrap
+from .core import time_limit as _time_limit
 
 HELPERS = ["TEACHING", "DEFAULT", "_SETTINGS", "_TestFailure", "_SECTIONS", "_fail", "_hex", "_hexs",
            "_check", "_time_limit", "_OUT_OF_DATA", "_run", "_compare_words", "_random_case",
@@ -62,24 +60,6 @@ def _hexs(values):
 def _check(condition, message, section):
     if not condition:
         _fail(message, section)
-
-
-@contextlib.contextmanager
-def _time_limit(seconds):
-    """Stop code that runs for too long (a loop that never ends) with a TimeoutError."""
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"did not finish within {seconds} s")
-    try:
-        old = signal.signal(signal.SIGALRM, on_alarm)
-    except (AttributeError, ValueError):  # no SIGALRM (Windows) or not the main thread
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 _OUT_OF_DATA = (" The data holds the whole message, so decoding must not run out: does your refill "

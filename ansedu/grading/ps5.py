@@ -11,9 +11,7 @@ cell calls one of the ``_test_*`` functions with the student's function and its 
 """
 
 import bisect
-import contextlib
 import math
-import signal
 
 import numpy as np
 
@@ -22,6 +20,7 @@ from ansedu import AnsCoder, DecodeError, EntropyModel, RangeDecoder, RangeEncod
 
 from . import guard
 from .core import TestFailure, wrap
+from .core import time_limit as _time_limit
 
 HELPERS = ["_TestFailure", "_SECTIONS", "_fail", "_check", "_run", "_RefGaussian", "_ref_c",
            "_random_signal", "_test_leaky_c", "_test_find_symbol", "_test_signal",
@@ -53,23 +52,6 @@ def _fail(message, section):
 def _check(condition, message, section):
     if not condition:
         _fail(message, section)
-
-
-@contextlib.contextmanager
-def _time_limit(seconds):
-    def on_alarm(signum, frame):
-        raise TimeoutError
-    try:
-        old = signal.signal(signal.SIGALRM, on_alarm)
-    except (AttributeError, ValueError):
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _run(what, section, fn, *args, seconds=5, hint="", timeout_hint="", **kwargs):

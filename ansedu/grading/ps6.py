@@ -19,7 +19,6 @@ cell calls one of the ``_test_*`` functions with the student's functions and its
 
 import contextlib
 import math
-import signal
 import sys
 import types
 
@@ -35,6 +34,7 @@ _chain = sys.modules[encode_chain.__module__]  # ansedu.bitsback.chain
 
 from . import guard
 from .core import TestFailure, wrap
+from .core import time_limit as _time_limit
 
 HELPERS = ["_TestFailure", "_SECTIONS", "_fail", "_check", "_run", "_random_mixture", "_case_images",
            "_initial", "_mixture_cases", "_vae_cases", "_elbo_cases", "_test_bits_on", "_test_push_mixture", "_test_pop_mixture", "_test_chain",
@@ -68,22 +68,6 @@ def _check(condition, message, section):
 
 
 # -- running the student's code ------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _time_limit(seconds):
-    def on_alarm(signum, frame):
-        raise TimeoutError
-    try:
-        old = signal.signal(signal.SIGALRM, on_alarm)
-    except (AttributeError, ValueError):
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _banned_codes():

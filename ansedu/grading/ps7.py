@@ -18,9 +18,7 @@ the notebook, by round trips, by corrupted files that must raise DecodeError, an
 bits/byte threshold on a text whose payload the tests decode themselves.
 """
 
-import contextlib
 import math
-import signal
 import struct
 import zlib
 
@@ -36,6 +34,7 @@ from ansedu import AnsCoder, DecodeError, load_text
 
 from . import guard
 from .core import TestFailure, wrap
+from .core import time_limit as _time_limit
 
 HELPERS = ["_TestFailure", "_SECTIONS", "_fail", "_check", "_run", "_P", "_LIMIT",
            "_test_leaky", "_random_weights", "_test_model", "_test_context", "_test_coder",
@@ -78,23 +77,6 @@ def _fail(message, section):
 def _check(condition, message, section):
     if not condition:
         _fail(message, section)
-
-
-@contextlib.contextmanager
-def _time_limit(seconds):
-    def on_alarm(signum, frame):
-        raise TimeoutError
-    try:
-        old = signal.signal(signal.SIGALRM, on_alarm)
-    except (AttributeError, ValueError):
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _run(what, section, fn, *args, seconds=5, timeout_hint="", **kwargs):

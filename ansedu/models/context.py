@@ -140,6 +140,12 @@ class ContextModel:
 
     def _nodes(self) -> None:
         """The entries (of n0) of the current decision in every order, and its mass m(1)."""
+        self._set_mass(*self._blend())
+
+    def _blend(self) -> tuple[int, int]:
+        """Set the current decision's entries in every order (``_idx``) and return the blend's
+        numerator and denominator ``(s1, s)`` (see the module docstring). Subclasses add voters
+        (:class:`~ansedu.models.match.MatchModel`) or change the blend (the ablation)."""
         c0, counts = self._c0, self._counts
         s1 = s = 0
         idx = []
@@ -153,6 +159,10 @@ class ContextModel:
                 s1 += w * (10 * n1 + 3)
                 s += w * (10 * (n0 + n1) + 6)
         self._idx = idx
+        return s1, s
+
+    def _set_mass(self, s1: int, s: int) -> None:
+        """``m(1) = floor(2^P s1 / s)``, clamped so that both bits keep a slot."""
         if not s:  # only possible when order 0 has not seen this node: p(1) = 1/2
             s1, s = 3, 6
         m1 = (s1 << self.precision) // s

@@ -123,22 +123,10 @@ class MatchModel(ContextModel):
         super()._start_byte()
 
     def _nodes(self) -> None:
-        # ContextModel._nodes, then the match's vote before the division
-        c0, counts = self._c0, self._counts
-        s1 = s = 0
-        idx = []
-        for i, w, spread in zip(self._bases, self._weights, self._spreads):
-            i ^= spread[c0]
-            idx.append(i)
-            n0, n1 = counts[i], counts[i + 1]
-            if n0 or n1:
-                if not (n0 and n1):
-                    w += w
-                s1 += w * (10 * n1 + 3)
-                s += w * (10 * (n0 + n1) + 6)
-        self._idx = idx
+        # the orders' blend of ContextModel, then the match's vote before the division
+        s1, s = self._blend()
         self._level = -1
-        e = self._expect
+        c0, e = self._c0, self._expect
         if e:
             done = c0.bit_length() - 1  # bits of the byte decided so far
             if e >> (8 - done) == c0:  # they agree with the predicted byte
@@ -149,10 +137,7 @@ class MatchModel(ContextModel):
                 s1 += (strength * (q if bit else (1 << _Q_BITS) - q)) >> 3
                 s += strength << (_Q_BITS - 3)
                 self._level, self._bit = level, bit
-        if not s:
-            s1, s = 3, 6
-        m1 = (s1 << self.precision) // s
-        self._m1 = 1 if m1 < 1 else (self._top - 1 if m1 >= self._top else m1)
+        self._set_mass(s1, s)
 
     def update(self, bit: int) -> None:
         level = self._level
