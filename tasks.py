@@ -20,6 +20,7 @@ For a JupyterHub (as root; book: Instructor guide, "Many students on a JupyterHu
 
     python3 tasks.py hub-setup    install the hub's environment (/opt/ansedu-hub) and its
         proxy (deploy/jupyterhub/node_modules); then see deploy/jupyterhub/README.md
+    python3 tasks.py hub-test     that, then the hub's end-to-end test (part of `test`)
 """
 
 from __future__ import annotations
@@ -56,6 +57,15 @@ def run(*args: str | Path, **kwargs) -> None:
         sys.exit(result.returncode)
 
 
+def status(*args: str | Path, **kwargs) -> int:
+    """Like run, but return the exit status instead of stopping."""
+    try:
+        run(*args, **kwargs)
+    except SystemExit as stop:
+        return stop.code or 0
+    return 0
+
+
 def requirements_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in ("requirements.lock", "pyproject.toml"):
@@ -82,10 +92,11 @@ def ensure_venv() -> None:
     STAMP.write_text(fingerprint)
 
 
-def build_book() -> None:
+def build_book(clean: bool = True) -> None:
     """A clean, strict build: every chapter executed, every warning an error."""
     say("Building the book into _build/html (every chapter is executed)")
-    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    if clean:
+        shutil.rmtree(ROOT / "_build", ignore_errors=True)
     run(BIN / "jupyter-book", "build", ROOT / "book", "--all", "-W", "--keep-going",
         "--path-output", ROOT)
     print(f"\nThe book is ready: open {ROOT / '_build' / 'html' / 'index.html'}")
@@ -118,9 +129,19 @@ def ensure_browser_test_tools() -> None:
 
 def test() -> None:
     ensure_browser_test_tools()
-    build_book()
-    say("Running the tests")
-    run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests")
+    # The JupyterHub test runs beside the book build and the other tests (it mostly waits for
+    # servers to start), in a process of its own: it needs root, and a set-up of its own.
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    hub = start_hub_test()
+    try:
+        build_book(clean=False)
+        say("Running the tests")
+        code = status(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests")
+    finally:
+        hub_code = finish_hub_test(hub)
+    if code or hub_code:
+        failed = [what for what, c in (("the tests", code), ("the JupyterHub test", hub_code)) if c]
+        sys.exit(f"FAILED: {' and '.join(failed)} (see above)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,10 +368,61 @@ def hub_setup() -> None:
     stamp.write_text(digest.hexdigest())
 
 
+HUB_OUTPUT = ROOT / "_build" / "hub"  # the hub test's log and screenshots
+
+
+def hub_test() -> None:
+    """The JupyterHub test (as root): the hub's set-up, then tests/test_jupyterhub.py."""
+    try:
+        ensure_browser_test_tools()  # a student and the instructor use the hub in Chromium
+        hub_setup()
+        say("Running the JupyterHub test (tests/test_jupyterhub.py)")
+        run(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s",
+            ROOT / "tests" / "test_jupyterhub.py", env={"ANSEDU_HUB_TEST": "1"})
+    finally:
+        if "SUDO_UID" in os.environ:  # run through sudo: what it wrote in the clone goes back to the user
+            owner = f"{os.environ['SUDO_UID']}:{os.environ.get('SUDO_GID', os.environ['SUDO_UID'])}"
+            for path in (HUB_OUTPUT, HUB_DIR / "node_modules", ROOT / "build"):
+                if path.exists():
+                    subprocess.run(["chown", "-R", owner, str(path)])
+
+
+def start_hub_test() -> subprocess.Popen:
+    """Start `tasks.py hub-test` in the background, as root (directly, or through password-less
+    sudo), its output going to _build/hub/hub-test.log. Stops with a message when neither works."""
+    command = [sys.executable, str(ROOT / "tasks.py"), "hub-test"]
+    if os.geteuid() != 0:
+        if shutil.which("sudo") is None or subprocess.run(
+                ["sudo", "-n", "true"], capture_output=True).returncode != 0:
+            sys.exit("The JupyterHub test (tests/test_jupyterhub.py) creates Unix users and starts a hub "
+                     "on 127.0.0.1, so it needs root: run `sudo python3 tasks.py test`, or give this "
+                     "user password-less sudo (the test then runs only its own part as root).")
+        command = ["sudo", "-n", "--preserve-env=PATH", *command]
+    HUB_OUTPUT.mkdir(parents=True, exist_ok=True)
+    log = (HUB_OUTPUT / "hub-test.log").open("w")
+    say(f"Starting the JupyterHub test in the background (output: {HUB_OUTPUT / 'hub-test.log'})")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def finish_hub_test(process: subprocess.Popen) -> int:
+    """Wait for the JupyterHub test, print its output and return its exit status."""
+    say("Waiting for the JupyterHub test")
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:  # let the test remove its accounts and stop its processes
+        process.send_signal(2)
+        code = process.wait()
+    print((HUB_OUTPUT / "hub-test.log").read_text(errors="replace"), flush=True)
+    print(f"JupyterHub test: {'passed' if code == 0 else f'FAILED (exit status {code})'}; "
+          f"its screenshots are in {HUB_OUTPUT}", flush=True)
+    return code
+
+
 INSTRUCTOR_COMMANDS = {"student-edition": student_edition, "check-permissions": check_permissions}
 
 
-COMMANDS = {"book": build_book, "test": test, "hub-setup": hub_setup}
+COMMANDS = {"book": build_book, "test": test, "hub-setup": hub_setup, "hub-test": hub_test}
 
 
 def main(argv: list[str]) -> None:

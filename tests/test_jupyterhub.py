@@ -1,8 +1,9 @@
 """The course on a real JupyterHub (deploy/jupyterhub), one whole assignment, end to end.
 
 Runs as root (it creates Unix users and starts the hub, which starts each user's server as that
-user). Needs ``python3 tasks.py hub-setup`` first (the environment /opt/ansedu-hub and the proxy).
-Only runs when ANSEDU_HUB_TEST=1: see the module's skip condition.
+user), after ``python3 tasks.py hub-setup`` (the environment /opt/ansedu-hub and the proxy):
+``python3 tasks.py hub-test`` does both, and ``python3 tasks.py test`` runs that beside the other
+tests. Collected only with ANSEDU_HUB_TEST=1 (tests/conftest.py), which hub-test sets.
 
 The hub listens on 127.0.0.1 only. One instructor and three students are made as Unix users
 with a unique prefix and a password; the instructor's course directory is a copy of this
@@ -43,12 +44,8 @@ from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 ENV = tasks.HUB_ENV
 ASSIGNMENT = "ps1_information_huffman"
-SCREENSHOTS = ROOT / "_build" / "hub-screenshots"
+SCREENSHOTS = tasks.HUB_OUTPUT  # with the log of `tasks.py hub-test`
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("ANSEDU_HUB_TEST") != "1" or os.geteuid() != 0,
-    reason="the JupyterHub test runs only as root with ANSEDU_HUB_TEST=1 "
-           "(after `python3 tasks.py hub-setup`)")
 
 
 def free_port() -> int:
@@ -113,6 +110,7 @@ class Hub:
 
 @pytest.fixture
 def hub(tmp_path):
+    assert os.geteuid() == 0, "the JupyterHub test creates Unix users: run it as root (tasks.py hub-test)"
     h = Hub(tmp_path)
     try:
         for user in [h.instructor, *h.students]:
