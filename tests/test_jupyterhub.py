@@ -206,7 +206,7 @@ def test_a_whole_assignment_on_the_hub(hub):
     timings = {}
     t0 = time.time()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    course = Path(pwd.getpwnam(hub.instructor).pw_dir) / "course"
+    course = Path(pwd.getpwnam(hub.instructor).pw_dir) / "ansedu"  # the guide's (and the hub's default) place
 
     # The instructor's course directory: this repository's tracked files, private.
     files = sh("git", "-C", ROOT, "ls-files", "-z").stdout.split("\0")
@@ -220,7 +220,8 @@ def test_a_whole_assignment_on_the_hub(hub):
     hub.as_user(hub.instructor, "nbgrader", "generate_assignment", ASSIGNMENT, "--force", cwd=course)
     hub.as_user(hub.instructor, "nbgrader", "release_assignment", ASSIGNMENT, "--force", cwd=course)
     roster = course / "hub_roster.csv"
-    roster.write_text("id\n" + "\n".join(hub.students) + "\n")
+    roster.write_text("id,first_name,last_name\n" + "".join(
+        f"{s},Student,{k}\n" for k, s in enumerate(hub.students, 1)))
     shutil.chown(roster, hub.instructor, hub.instructor)
     hub.as_user(hub.instructor, "nbgrader", "db", "student", "import", roster, cwd=course)
     timings["release"] = time.time() - t0
@@ -332,6 +333,16 @@ def test_a_whole_assignment_on_the_hub(hub):
     for step in (["collect", ASSIGNMENT], ["autograde", ASSIGNMENT, "--force"],
                  ["generate_feedback", ASSIGNMENT, "--force"], ["release_feedback", ASSIGNMENT]):
         hub.as_user(hub.instructor, "nbgrader", *step, cwd=course)
+    # The formgrader works on the course directory: it lists the assignment from solutions/ and
+    # the three graded submissions from the gradebook the commands above wrote.
+    assignments = hub.api("GET", f"/user/{hub.instructor}/formgrader/api/assignments", token=itoken)
+    assert assignments.status_code == 200, assignments.text
+    assert ASSIGNMENT in {a["name"] for a in assignments.json()}, assignments.text
+    graded = hub.api("GET", f"/user/{hub.instructor}/formgrader/api/submissions/{ASSIGNMENT}", token=itoken)
+    assert graded.status_code == 200, graded.text
+    scores = {g["student"]: g["score"] for g in graded.json() if g.get("autograded")}
+    assert set(scores) == set(hub.students), graded.text
+    assert not (course.parent / "gradebook.db").exists(), "the formgrader made a gradebook outside the course"
     hub.as_user(hub.instructor, "nbgrader", "export", "--to", "grades.csv", cwd=course)
     timings["grading"] = time.time() - t0
 
@@ -355,8 +366,11 @@ def test_a_whole_assignment_on_the_hub(hub):
             assert {"Assignment List", "Formgrader"} <= labels, labels
             response = page.goto(f"{hub.url}/user/{hub.instructor}/formgrader/gradebook/{ASSIGNMENT}")
             assert response.status == 200
-            page.wait_for_timeout(3000)
+            page.locator("td", has_text=ASSIGNMENT).first.wait_for(timeout=60_000)  # the graded notebook
             page.screenshot(path=SCREENSHOTS / "instructor-formgrader.png")
+            page.goto(f"{hub.url}/user/{hub.instructor}/formgrader/manage_submissions/{ASSIGNMENT}")
+            page.locator("td", has_text=hub.students[1]).first.wait_for(timeout=60_000)
+            page.screenshot(path=SCREENSHOTS / "instructor-submissions.png")
         finally:
             browser.close()
     timings["instructor browser"] = time.time() - t0

@@ -16,6 +16,9 @@ Settings come from environment variables (defaults in brackets):
     ANSEDU_STUDENTS         students' user names, comma-separated (or leave empty and use the
                             Unix group ANSEDU_STUDENT_GROUP [ansedu-students])
     ANSEDU_COURSE_ID        the nbgrader course id [ansedu]
+    ANSEDU_COURSE_DIR       where each instructor's course directory (their clone of the
+                            repository) is, relative to their home [ansedu]; their formgrader
+                            reads its nbgrader_config.py and gradebook
 
 Who may log in: the listed users and the members of the student group, with their Unix
 password (PAM). Instructors get every nbgrader tool. Students' servers run with
@@ -38,6 +41,7 @@ STATE = Path(os.environ.get("ANSEDU_HUB_STATE", "/srv/ansedu-hub"))
 ENV = Path(os.environ.get("ANSEDU_HUB_ENV", "/opt/ansedu-hub"))
 COURSE_ID = os.environ.get("ANSEDU_COURSE_ID", "ansedu")
 STUDENT_GROUP = os.environ.get("ANSEDU_STUDENT_GROUP", "ansedu-students")
+COURSE_DIR = os.environ.get("ANSEDU_COURSE_DIR", "ansedu")
 
 
 def names(variable):
@@ -81,6 +85,11 @@ write(SHARED_CONFIG / "nbgrader_config.py",
       "# written by deploy/jupyterhub/jupyterhub_config.py at every start of the hub\n"
       "c = get_config()\n"
       f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+      "# instructors' servers: the formgrader works on the course directory (its folders, gradebook)\n"
+      "import os\n"
+      "course = os.environ.get('ANSEDU_COURSE_ROOT', '')\n"
+      "if course and os.path.isfile(os.path.join(course, 'nbgrader_config.py')):\n"
+      "    load_subconfig(os.path.join(course, 'nbgrader_config.py'))\n"
       f"c.Exchange.root = {str(EXCHANGE)!r}\n")
 write(STUDENT_CONFIG / "jupyter_server_config.json", json.dumps(
     {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}}},
@@ -138,6 +147,8 @@ def per_user_environment(spawner):
         "JUPYTER_PREFER_ENV_PATH": "0",
         "ANSEDU_ROLE": "instructor" if spawner.user.name in INSTRUCTORS else "student",
     }
+    if spawner.user.name in INSTRUCTORS:
+        env["ANSEDU_COURSE_ROOT"] = os.path.join(home, COURSE_DIR)
     if is_student(spawner.user.name):
         env.update({
             "JUPYTER_CONFIG_DIR": str(STUDENT_CONFIG),
