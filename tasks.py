@@ -337,6 +337,11 @@ def hub_setup() -> None:
         sys.exit(f"The hub set-up installs into {HUB_ENV} and needs root (sudo python3 tasks.py hub-setup)")
     if shutil.which("npm") is None:
         apt_install("nodejs", "npm", reason="npm (to install the hub's proxy)")
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    if tuple(int(part) for part in node.lstrip("v").split(".")[:1] if part.isdigit()) < (20,):
+        sys.exit(f"The hub's proxy (configurable-http-proxy 5) needs Node.js 20 or newer; `node --version` "
+                 f"says {node or 'nothing'}. Install a newer Node.js (e.g. from nodejs.org or NodeSource), "
+                 "then run this again.")
     lock = HUB_DIR / "package-lock.json"
     installed = HUB_DIR / "node_modules" / ".package-lock.json"  # written by npm ci
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
