@@ -61,8 +61,7 @@ def _compiled(loop):
     """``loop`` compiled by numba (once per process; the machine code is cached on disk)."""
     if loop not in _KERNELS:
         import numba
-        if not _KERNELS:
-            _register_helpers()
+        _register_helpers()
         _KERNELS[loop] = numba.njit(cache=True, nogil=True)(loop)
     return _KERNELS[loop]
 
@@ -70,32 +69,28 @@ def _compiled(loop):
 # -- dividing by a mass without a division instruction --------------------------------
 #
 # Encoding's step divides the head by the symbol's mass m, and each step waits for the one
-# before: a 64-bit division instruction (about 15 cycles here) is most of a step. For a
-# fixed model the masses are known before the loop, so each one gets a precomputed
-# reciprocal, and the loop divides by one multiplication and a few shifts. Integer
-# arithmetic throughout, so the quotient is exact for every 64-bit head (no float
-# estimate to correct). These helpers are plain Python (exact on Python ints, which is how
-# the tests check the arithmetic) and run inside the compiled loop through numba's
+# before: a 64-bit division instruction (about 15 cycles on a recent x86) is most of a step.
+# For a fixed model the masses are known before the loop, so each gets a precomputed
+# reciprocal, and the loop divides by one multiplication, an addition and a shift. Integer
+# arithmetic throughout: the quotient is exact, with no float estimate to correct. These
+# helpers are plain Python (exact on Python ints, which is how the tests check the
+# arithmetic, besides checking it compiled) and run inside the compiled loop through numba's
 # register_jitable (see _register_helpers).
 
 def _mulhi(a, b):
     """The high 64 bits of the 128-bit product of two 64-bit numbers: ``(a * b) >> 64``.
-    (Compiled, one multiply instruction; numba has no 128-bit integers, see _register_helpers.)"""
+    (Compiled: one multiply instruction; numba has no 128-bit integers, see _register_helpers.)"""
     return (int(a) * int(b)) >> 64
 
 
 def _reciprocals(masses):
-    """``(magic, sh1, sh2)``, uint64 arrays: for each mass ``d`` (``1 <= d <= 2^32``),
-    ``_divide(n, magic, sh1, sh2) == n // d`` for every ``0 <= n < 2^64``. Masses 0 get
-    the tables of 1 (they are never divided by: such symbols cannot be encoded).
+    """``(magic, l)``, uint64 arrays, for masses ``1 <= d <= 2^32`` (precision <= 32): then
+    ``_divide(n, magic, l) == n // d`` for ``0 <= n < d 2^(64-l)``. Masses 0 get the tables
+    of 1 (they are never divided by: such symbols cannot be encoded).
 
-    Why it is exact. Let ``l`` be the bits of ``d - 1`` (so ``2^(l-1) < d <= 2^l``) and
-    ``M = floor(2^(64+l) / d) + 1``; then ``e = M d - 2^(64+l)`` is in ``(0, d]``. Write
-    ``n = q d + r`` with ``0 <= r < d``: ``n M / 2^(64+l) = q + r/d + n e / (d 2^(64+l))``,
-    where the last term is below ``2^64 d / (d 2^(64+l)) = 2^-l <= 1/d`` (as ``n < 2^64`` and
-    ``e <= d``). So ``r/d`` plus it stays below ``(d-1)/d + 1/d = 1``, and
-    ``floor(n M / 2^(64+l)) = q``. ``M`` has 65 bits (``2^64 <= M < 2^65``); the table holds
-    ``magic = M - 2^64 = floor(2^64 (2^l - d) / d) + 1 < 2^64`` (as ``2^l - d < d``).
+    ``l`` is the number of bits of ``d - 1``, so ``2^(l-1) < d <= 2^l``, and ``magic`` holds the
+    low 64 bits of the 65-bit multiplier ``M = floor(2^(64+l) / d) + 1``:
+    ``magic = M - 2^64 = floor(2^64 (2^l - d) / d) + 1``, below ``2^64`` as ``2^l - d < d``.
     """
     d = np.maximum(np.asarray(masses, dtype=np.uint64), _U(1))
     if np.any(d > _U(1 << 32)):
@@ -106,28 +101,35 @@ def _reciprocals(masses):
     # floor(2^64 a / d) by long division in base 2^32 (each dividend fits into 64 bits, as a, r1 < d <= 2^32)
     q1, r1 = np.divmod(a << _U(32), d)
     q0 = (r1 << _U(32)) // d
-    magic = (q1 << _U(32)) + q0 + _U(1)
-    sh1 = np.minimum(l, _U(1))  # l = 0 only for d = 1
-    sh2 = l - sh1
-    return magic, sh1, sh2
+    return (q1 << _U(32)) + q0 + _U(1), l
 
 
-def _divide(n, magic, sh1, sh2):
-    """``n // d`` for ``0 <= n < 2^64``, given the tables of ``d`` from :func:`_reciprocals`.
+def _divide(n, magic, l):
+    """``n // d`` for ``0 <= n < d 2^(64-l)``, given the tables of ``d`` from :func:`_reciprocals`.
 
-    ``n M / 2^64 = n + n magic / 2^64``, so ``floor(n M / 2^(64+l)) = (n + t) >> l`` with
-    ``t = _mulhi(magic, n) <= n``. ``n + t`` can overflow 64 bits; ``t + ((n - t) >> 1)`` is
-    ``(n + t) >> 1`` without overflowing, and the remaining ``l - 1`` bits are shifted after
-    (for ``d = 1``, ``l = 0``: ``magic = 1``, ``t = 0`` and both shifts are 0, giving ``n``).
+    Why it is exact. ``e = M d - 2^(64+l)`` is in ``(0, d]`` (``M`` rounds ``2^(64+l)/d`` up).
+    Write ``n = q d + r`` with ``0 <= r < d``: ``n M / 2^(64+l) = q + r/d + n e / (d 2^(64+l))``,
+    and the last term is below ``2^-l <= 1/d`` (as ``n < 2^64`` and ``e <= d``), so the
+    fraction stays below ``(d-1)/d + 1/d = 1`` and ``floor(n M / 2^(64+l)) = q``. As
+    ``n M / 2^64 = n + n magic / 2^64``, that is ``(n + t) >> l`` with ``t = _mulhi(magic, n)``.
+
+    Why nothing overflows: ``n + t <= n M / 2^64 <= n 2^l / d + n / 2^64``, and for
+    ``n <= d 2^(64-l) - 1`` that is below ``2^64 - 1 + 1``. In the encoding step ``n`` is a head
+    after the flush, below ``m 2^(S-P)``; that is at most ``m 2^(64-l)`` because ``S <= 64``
+    and ``l <= P`` (a mass is at most ``2^P``).
     """
-    t = _mulhi(magic, n)
-    return (t + ((n - t) >> sh1)) >> sh2
+    return (n + _mulhi(magic, n)) >> l
 
 
-def _register_helpers():
-    """Make the helpers above callable from compiled code: ``_divide`` as it is (numba compiles
-    its Python), ``_mulhi`` as a 128-bit multiplication that numba itself cannot write. The
-    Python functions stay what they are for Python callers."""
+_REGISTERED: list = []
+
+
+def _register_helpers() -> None:
+    """Make the helpers above callable from compiled code (once): ``_divide`` as it is (numba
+    compiles its Python), ``_mulhi`` as a 128-bit multiplication, which numba's integers cannot
+    write. The Python functions stay what they are for Python callers."""
+    if _REGISTERED:
+        return
     from llvmlite import ir
     from numba.core import types
     from numba.extending import intrinsic, overload, register_jitable
@@ -146,9 +148,10 @@ def _register_helpers():
         return lambda a, b: mulhi_u64(a, b)
 
     register_jitable(_divide)
+    _REGISTERED.append(True)
 
 
-def _encode_loop(starts, masses, magic, sh1, sh2, symbols, head, words, n, P, W, shift, mask):
+def _encode_loop(starts, masses, magic, shifts, symbols, head, words, n, P, W, shift, mask):
     """Encode in reverse; ``symbols`` index ``starts``/``masses`` (uint64 tables) and the
     reciprocals of the masses (``_reciprocals``), or ``symbols`` is empty and ``starts``/``masses``
     are per-symbol arrays (divided by a division instruction: their reciprocals would cost
@@ -177,7 +180,7 @@ def _encode_loop(starts, masses, magic, sh1, sh2, symbols, head, words, n, P, W,
         if per_symbol:
             q = head // m
         else:
-            q = _divide(head, magic[x], sh1[x], sh2[x])  # == head // m, exactly
+            q = _divide(head, magic[x], shifts[x])  # == head // m, exactly (head < m 2^(S-P) now)
         head = (q << P) + (head - q * m) + c  # head - q * m == head % m
     return -1, head, n
 
@@ -270,7 +273,7 @@ class CompiledAnsCoder(AnsCoder):
             return self._python(AnsCoder.encode_reverse, symbols, model, *params)
         if isinstance(one, EntropyModel) and not params:
             starts, masses = one.cdf.astype(np.uint64), one.masses.astype(np.uint64)
-            magic, sh1, sh2 = _reciprocals(masses)
+            magic, shifts = _reciprocals(masses)
             if isinstance(symbols, np.ndarray) and symbols.dtype in (np.int64, np.int32) and symbols.ndim == 1:
                 sym = symbols  # checked by the loop
             else:
@@ -282,7 +285,7 @@ class CompiledAnsCoder(AnsCoder):
             starts, masses = one.intervals(symbols, *arrays)
             starts, masses = np.asarray(starts, dtype=np.uint64), np.asarray(masses, dtype=np.uint64)
             sym, magic = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)  # (not used)
-            sh1 = sh2 = magic
+            shifts = magic
             count = starts.size
         if count == 0:
             return
@@ -291,7 +294,7 @@ class CompiledAnsCoder(AnsCoder):
         words = np.empty(self._n + count + 1, dtype=self.dtype)
         words[:self._n] = self._words[:self._n]
         bad, head, n = _compiled(_encode_loop)(
-            starts, masses, magic, sh1, sh2, sym, _U(self.head), words, self._n, _U(self.precision),
+            starts, masses, magic, shifts, sym, _U(self.head), words, self._n, _U(self.precision),
             _U(self.word_size), _U(self.head_size - self.precision), _U((1 << self.word_size) - 1))
         if bad >= 0:
             one.check_symbols(symbols)  # raises the model's error (the first bad symbol's); nothing changed
