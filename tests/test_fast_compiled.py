@@ -34,7 +34,7 @@ def test_numba_is_installed_in_the_course_venv():
 @given(data=st.data())
 def test_same_words_both_ways(setting, compiled, data):
     model, message = data.draw(model_and_message(setting[0]))
-    message = np.array(message, dtype=np.int64)
+    message = np.array(message, dtype=data.draw(st.sampled_from([np.int64, np.int32])))  # both compiled as given
     slow, fast = _pair(setting, compiled)
     # two calls, so that the second continues on a bulk the first left
     cut = data.draw(st.integers(0, len(message)))
@@ -66,15 +66,19 @@ def test_family_encoding_is_compiled_and_identical(symbols, seed):
     assert fast.decode(family, means, stds).tolist() == symbols  # Python lookup per symbol
 
 
-def test_bad_input_changes_nothing():
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, list])
+def test_bad_input_changes_nothing(dtype):
     model = Categorical([0.5, 0.0, 0.5])
     coder = CompiledAnsCoder()
-    coder.encode_reverse(np.array([0, 2, 2, 0]), model)
+    symbols = (lambda x: list(x)) if dtype is list else (lambda x: np.array(x, dtype=dtype))
+    coder.encode_reverse(symbols([0, 2, 2, 0]), model)
     before = coder.get_compressed()
     with pytest.raises(SymbolError, match="position 2"):
-        coder.encode_reverse(np.array([0, 2, 1, 0]), model)
-    with pytest.raises(SymbolError):
-        coder.encode_reverse(np.array([0, 3]), model)
+        coder.encode_reverse(symbols([0, 2, 1, 0]), model)
+    with pytest.raises(SymbolError, match="position 1"):  # the first bad one, though encoding runs backwards
+        coder.encode_reverse(symbols([0, 3, 2, -1, 2]), model)
+    with pytest.raises(SymbolError, match="position 0"):
+        coder.encode_reverse(symbols([-1]), model)
     assert np.array_equal(coder.get_compressed(), before)
     with pytest.raises(DecodeError, match="ran out"):
         coder.decode(model, 10**6)

@@ -4,7 +4,9 @@
 flush, step and refill, same layout of the compressed data); only the loops over the
 symbols run as machine code. The readable step stays in ``ansedu/coders/streaming.py``,
 which is what the book teaches; the two kernels below mirror it line by line and say
-which lines.
+which lines. One step is computed differently, with the same result: encoding with a fixed
+model divides the head by a mass through a precomputed reciprocal (:func:`_divide`, exact,
+argued there) instead of a division instruction, which would be most of a step's time.
 
 What is compiled, and what stays Python:
 
