@@ -35,13 +35,14 @@ from array import array
 import numpy as np
 
 from ..coders.streaming import AnsCoder
-from ..errors import DecodeError, WordTypeError
+from ..errors import DecodeError
 from ..models.categorical import EntropyModel
 from ..models.protocol import _models_of, _param_arrays, check_amount, num_params
 
 __all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
 
 _U = np.uint64
+
 
 def _numba_installed() -> bool:
     # Looked up, not imported: importing numba takes a noticeable fraction of a second, so it
@@ -168,7 +169,9 @@ def _encode_loop(starts, masses, magic, shifts, symbols, head, words, n, P, W, s
             m = masses[i]
         else:
             x = symbols[i]
-            if x < 0 or x >= masses.size or masses[x] == 0:  # the model's check_symbols, inline
+            # EntropyModel.check_symbols's rule, restated here because numba cannot call it; on a
+            # bad symbol the caller runs the model's own check, which raises its error
+            if x < 0 or x >= masses.size or masses[x] == 0:
                 return i, head, n
             c = starts[x]
             m = masses[x]
@@ -218,7 +221,6 @@ def _decode_loop(cdf, masses, hint, bucket_shift, amt, head, words, n, P, W, low
             head = (head << W) | words[n]
         out[i] = lo
     return amt, head, n
-
 
 
 class CompiledAnsCoder(AnsCoder):
