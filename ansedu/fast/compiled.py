@@ -124,6 +124,22 @@ def _divide(n, magic, l):
     return (n + _mulhi(magic, n)) >> l
 
 
+_TABLES: dict = {}  # the masses' bytes -> the tables of _fixed_tables, for the last few models
+
+
+def _fixed_tables(model):
+    """``(starts, masses, magic, shifts)`` of a fixed model as uint64 arrays, kept for the last
+    few models: computing the reciprocals costs tens of microseconds, as much as encoding a
+    few thousand symbols."""
+    key = (model.precision, model.masses.tobytes())
+    if key not in _TABLES:
+        if len(_TABLES) >= 8:
+            del _TABLES[next(iter(_TABLES))]
+        masses = model.masses.astype(np.uint64)
+        _TABLES[key] = (model.cdf.astype(np.uint64), masses) + _reciprocals(masses)
+    return _TABLES[key]
+
+
 _REGISTERED: list = []
 
 
@@ -276,8 +292,7 @@ class CompiledAnsCoder(AnsCoder):
         if not self.compiled or one is None or not hasattr(one, "intervals"):
             return self._python(AnsCoder.encode_reverse, symbols, model, *params)
         if isinstance(one, EntropyModel) and not params:
-            starts, masses = one.cdf.astype(np.uint64), one.masses.astype(np.uint64)
-            magic, shifts = _reciprocals(masses)
+            starts, masses, magic, shifts = _fixed_tables(one)
             if isinstance(symbols, np.ndarray) and symbols.dtype in (np.int64, np.int32) and symbols.ndim == 1:
                 sym = symbols  # checked by the loop
             else:
