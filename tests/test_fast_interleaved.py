@@ -61,6 +61,7 @@ def test_bad_input_changes_nothing_and_lanes_rule():
     assert np.array_equal(coder.get_compressed(), before)
     with pytest.raises(DecodeError, match="ran out"):
         InterleavedAnsCoder(before, lanes=3).decode(model, 1000)
-    # the rule: flush cost (<= 64 bits per lane) at most 0.1 % of the information content
-    assert choose_lanes(10**7, 4.0) == int(0.001 * 4e7 / 64)
+    # the rule: expected flush cost (S - W/2 bits per lane, one bit of margin) at most 0.1 %
+    # of the information content
+    assert choose_lanes(10**7, 4.0) == int(0.001 * 4e7 / (64 - 32 / 2 + 1))
     assert choose_lanes(10, 1.0) == 1

@@ -8,10 +8,20 @@ in lane order; decoding the same step, the same lanes refill (a lane's flush and
 are decided by its own head alone), so they pop those words back, the lowest lane taking
 the deepest word. This is how GPU and SIMD coders work: the lanes are the threads.
 
-The price is the *flush cost*: at the end every lane writes its whole head, and every lane
-started from the lowest legal head ``L = 2^(S-W)``; each lane costs at most ``S`` bits more
-than one coder would. :func:`choose_lanes` picks ``K`` so that this stays below a fraction of
-the message's information content (0.1 % by default).
+Where the time goes: a step is a fixed number of numpy calls (about 7 to encode, 15 to
+decode), each costing about a microsecond of interpreter and dispatch overhead plus a little
+per lane. So the coder does once, for the whole message, everything that does not depend on
+the heads (the intervals, the flush bounds ``m 2^(S-P)``, ``2^P - m``; the slot-to-symbol
+table), keeps the per-step calls few and in place (``out=``), and uses as many lanes as the
+flush cost allows: more lanes, fewer calls per symbol.
+
+The price of lanes is the *flush cost*: every lane starts from the lowest legal head
+``L = 2^(S-W)`` and at the end writes its whole head (``S`` bits) although the head's
+information fills only about ``log2(head) - (S - W)`` of them. A final head lies between
+``2^(S-W)`` and ``2^S``, with ``log2(head)`` about evenly spread, so a lane costs about
+``S - W/2`` bits (48 at the default 64-bit head and 32-bit words) and never more than ``S``.
+:func:`choose_lanes` picks ``K`` so that this stays below a fraction of the message's
+information content (0.1 % by default).
 
 Compressed data: the bulk (the one stack of words), then each lane's head as ``S/W`` words,
 lowest word first, lane 0 first. Settings need ``head_size <= 64`` (the heads are a uint64 array).
@@ -26,24 +36,57 @@ from ..errors import ConfigError, DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
 from ..models.protocol import _models_of, _param_arrays, check_amount, encoding_intervals, num_params
 
-__all__ = ["InterleavedAnsCoder", "choose_lanes", "vector_lookup"]
+__all__ = ["InterleavedAnsCoder", "choose_lanes", "flush_cost", "slot_table", "vector_lookup"]
+
+#: The largest slot-to-symbol table :func:`slot_table` builds, in bytes (2^24 one-byte entries:
+#: precision 24 with up to 256 symbols, or two-byte entries up to precision 23).
+MAX_TABLE_BYTES = 1 << 24
+
+#: Symbols per block while encoding: the heads of every step of a block are kept (to pick the
+#: flushed words out of them afterwards), a block at a time so that they stay in the cache.
+_BLOCK = 1 << 16
+
+
+def flush_cost(head_size: int = 64, word_size: int = 32) -> float:
+    """The expected flush cost of one lane in bits, ``S - W/2``: the lane writes its ``S``-bit
+    head, whose information fills ``log2(head) - (S - W)`` bits, and ``log2(head)`` of a final
+    head is about evenly spread between ``S - W`` and ``S``. (At most ``S``; measured in chapter 15.)"""
+    return head_size - word_size / 2
 
 
 def choose_lanes(num_symbols: int, bits_per_symbol: float, *, overhead: float = 1e-3,
-                 head_size: int = 64, max_lanes: int = 1 << 16) -> int:
-    """The number of lanes for a message: as many as keep the flush cost (at most ``head_size``
-    bits per lane) below ``overhead`` times the information content, at least 1."""
-    budget = overhead * num_symbols * bits_per_symbol / head_size
+                 head_size: int = 64, word_size: int = 32, max_lanes: int = 1 << 16) -> int:
+    """The number of lanes for a message: as many as keep the expected flush cost
+    (:func:`flush_cost` bits per lane, plus one bit of margin) below ``overhead`` times the
+    information content, at least 1."""
+    budget = overhead * num_symbols * bits_per_symbol / (flush_cost(head_size, word_size) + 1)
     return int(max(1, min(max_lanes, num_symbols, np.floor(budget))))
+
+
+def slot_table(model: EntropyModel):
+    """``table[slot]`` = the symbol that owns ``slot``, for all ``2^P`` slots of a fixed model,
+    or ``None`` when the table would be larger than :data:`MAX_TABLE_BYTES`.
+
+    It is each symbol repeated as often as its mass (symbols of mass 0 not at all), in the
+    smallest unsigned type that holds the symbols; so ``table[slot]`` is the ``x`` with
+    ``cdf[x] <= slot < cdf[x + 1]``, what a binary search of the ``cdf`` finds, in one
+    memory access instead of ``log2(n)`` compare-and-branch steps. Building it is one
+    ``np.repeat`` (about a millisecond for ``2^24`` entries)."""
+    n = model.masses.size
+    dtype = np.uint8 if n <= 1 << 8 else np.uint16 if n <= 1 << 16 else np.uint32
+    if (1 << model.precision) * np.dtype(dtype).itemsize > MAX_TABLE_BYTES:
+        return None
+    return np.repeat(np.arange(n, dtype=dtype), model.masses)
 
 
 def vector_lookup(model, slots, params=()):
     """``(x, c, m)`` as arrays for an array of slots (one per lane), vectorized.
 
-    A fixed :class:`~ansedu.EntropyModel` searches its ``cdf`` (``np.searchsorted``); a family
-    with ``min_symbol``/``max_symbol`` (the quantized Gaussian, Laplace, logistic) or a
-    :class:`~ansedu.CategoricalTable` bisects the symbol range with its vectorized ``intervals``
-    (one call for all lanes per halving); anything else calls ``lookup`` per lane in Python.
+    A fixed :class:`~ansedu.EntropyModel` searches its ``cdf`` (``np.searchsorted``; the coder
+    itself uses :func:`slot_table` where it fits); a family with ``min_symbol``/``max_symbol``
+    (the quantized Gaussian, Laplace, logistic) or a :class:`~ansedu.CategoricalTable` bisects
+    the symbol range with its vectorized ``intervals`` (one call for all lanes per halving);
+    anything else calls ``lookup`` per lane in Python.
     """
     if isinstance(model, EntropyModel):
         x = np.searchsorted(model.cdf, slots, side="right") - 1  # the last x with cdf[x] <= slot
@@ -69,6 +112,24 @@ def vector_lookup(model, slots, params=()):
         return lo, np.asarray(c), np.asarray(m)
     out = [model.lookup(int(s), *(p[i] for p in params)) for i, s in enumerate(slots)]
     return tuple(np.array(col, dtype=np.int64) for col in zip(*out))
+
+
+def _table_lookup(model: EntropyModel):
+    """A per-step lookup ``(slots, lo, hi) -> (x, c, m)`` for a fixed model: its slot table
+    where it fits, else the binary search of :func:`vector_lookup`."""
+    table = slot_table(model)
+    cdf, masses = model.cdf.astype(np.uint64), model.masses.astype(np.uint64)
+    if table is None:
+        def lookup(slots, lo, hi):
+            x = np.searchsorted(model.cdf, slots, side="right") - 1
+            return x, cdf[x], masses[x]
+    else:
+        def lookup(slots, lo, hi):
+            # slots are uint64; indexing is fastest with intp (int64) indices, and the slots
+            # are below 2^P <= 2^32, so their int64 view is the same numbers
+            x = table[slots.view(np.int64)].astype(np.intp)
+            return x, cdf[x], masses[x]
+    return lookup
 
 
 class InterleavedAnsCoder:
@@ -139,33 +200,87 @@ class InterleavedAnsCoder:
     def num_bits(self) -> int:
         return self.get_compressed().size * self.word_size
 
+    # -- encoding ----------------------------------------------------------------------
+
     def encode_reverse(self, symbols, model, *params) -> None:
         """Push ``symbols`` (symbol ``i`` on lane ``i mod K``) so that :meth:`decode` returns
         them first to last; the model protocol of :class:`~ansedu.AnsCoder`. Checked first:
         bad input raises and changes nothing."""
         one, _ = _models_of(model, self.precision)
-        if one is not None and hasattr(one, "intervals"):
-            sym = np.asarray(symbols)
-            arrays = _param_arrays(one, params, sym.size if sym.ndim == 1 else None)
-            starts, masses = one.intervals(symbols, *arrays)
+        if isinstance(one, EntropyModel):
+            # checked once; each block gathers its intervals from the model's tables (no
+            # message-long arrays of starts and masses)
+            symbols = one.check_symbols(symbols)
+            cdf, masses = one.cdf.astype(np.uint64), one.masses.astype(np.uint64)
+
+            def fill(lo, hi, c, m):
+                index = symbols[lo:hi].reshape(c.shape)[::-1]
+                np.take(cdf, index, out=c)
+                np.take(masses, index, out=m)
         else:
-            starts, masses = encoding_intervals(symbols, model, params, self.precision)
-        starts, masses = np.asarray(starts, dtype=np.uint64), np.asarray(masses, dtype=np.uint64)
-        n, K = starts.size, self.lanes
-        P, W = np.uint64(self.precision), np.uint64(self.word_size)
-        shift, mask = np.uint64(self.head_size - self.precision), np.uint64((1 << self.word_size) - 1)
+            if one is not None and hasattr(one, "intervals"):
+                sym = np.asarray(symbols)
+                arrays = _param_arrays(one, params, sym.size if sym.ndim == 1 else None)
+                starts, masses = one.intervals(symbols, *arrays)
+            else:
+                starts, masses = encoding_intervals(symbols, model, params, self.precision)
+            starts, masses = np.asarray(starts, dtype=np.int64), np.asarray(masses, dtype=np.int64)
+            symbols = starts
+
+            def fill(lo, hi, c, m):
+                np.copyto(c, starts[lo:hi].reshape(c.shape)[::-1], casting="unsafe")
+                np.copyto(m, masses[lo:hi].reshape(m.shape)[::-1], casting="unsafe")
+        n, K = len(symbols), self.lanes
+        full, rem = divmod(n, K)  # full steps of K symbols, then a last step of rem < K lanes
+        block = max(1, _BLOCK // K)  # steps per block
+        # work arrays for a block: the heads before each step and after the last, the starts,
+        # masses, flush bounds, 2^P - m, and which lanes flush
+        buffers = [np.empty((block + (i == 0), K), dtype=bool if i == 5 else np.uint64) for i in range(6)]
         heads, pushed = self.heads.copy(), [self._bulk]
-        for t in range((n - 1) // K, -1, -1):  # the steps, last first
-            c, m = starts[t * K:(t + 1) * K], masses[t * K:(t + 1) * K]
-            h = heads[:c.size]
-            # AnsCoder's flush condition and step (ansedu/coders/streaming.py), on all lanes at once
-            flush = (h >> shift) >= m
-            if flush.any():
-                pushed.append(h[flush] & mask)  # in lane order: decoding pops them back in reverse
-                h = h >> (flush.astype(np.uint64) * W)
-            q = h // m
-            heads[:c.size] = (q << P) + (h - q * m) + c
+        if rem:  # the last step (lanes 0 .. rem - 1) comes first: encoding runs backwards
+            bufs = [b[:2 if i == 0 else 1, :rem] for i, b in enumerate(buffers)]
+            fill(full * K, n, bufs[1], bufs[2])
+            heads[:rem] = self._encode_steps(heads[:rem], *bufs, pushed)
+        for end in range(full, 0, -block):  # then the full steps, last first, a block at a time
+            steps = min(block, end)
+            bufs = [b[:steps + 1 if i == 0 else steps] for i, b in enumerate(buffers)]
+            fill((end - steps) * K, end * K, bufs[1], bufs[2])
+            heads = self._encode_steps(heads, *bufs, pushed)
         self._bulk, self.heads = np.concatenate(pushed), heads
+
+    def _encode_steps(self, heads, hist, starts, masses, bound, grow, flush, pushed):
+        """Encode the rows of ``starts``/``masses`` (one step per row, in coding order) on the
+        lanes ``heads``; append the words pushed to ``pushed`` (in push order) and return the
+        new heads. ``hist``, ``bound``, ``grow`` and ``flush`` are work arrays."""
+        P, W, S = self.precision, self.word_size, self.head_size
+        # AnsCoder's flush condition (ansedu/coders/streaming.py) is h >> (S-P) >= m, that is
+        # h > m 2^(S-P) - 1 (for m = 2^P and S = 64 the product wraps to 0, and the bound to
+        # 2^64 - 1: such a symbol never flushes, as in AnsCoder).
+        np.left_shift(masses, np.uint64(S - P), out=bound)
+        np.subtract(bound, np.uint64(1), out=bound)
+        # AnsCoder's step h' = (h // m) 2^P + h % m + c is h + c + (h // m)(2^P - m): one
+        # division and no remainder; no partial sum exceeds h' < 2^S.
+        np.subtract(np.uint64(1 << P), masses, out=grow)
+        k = heads.size
+        hist[0] = heads  # hist[t] is the heads before step t
+        q, h, s, width = (np.empty(k, np.uint64) for _ in range(4))
+        width[:] = W
+        for h_in, h_out, b, f, m, g, c in zip(hist[:-1], hist[1:], bound, flush, masses, grow, starts):
+            np.greater(h_in, b, out=f)
+            np.multiply(f, width, out=s)
+            np.right_shift(h_in, s, out=h)  # the flush: the lane's lowest W bits leave the head
+            np.floor_divide(h, m, out=q)
+            np.multiply(q, g, out=q)
+            np.add(h, q, out=h_out)
+            np.add(h_out, c, out=h_out)
+        # The flushed words: the low W bits of the heads before the flushing steps, in step
+        # order and within a step in lane order (what decoding pops back, last first).
+        words = hist[:-1][flush]
+        words &= np.uint64((1 << W) - 1)
+        pushed.append(words)
+        return hist[-1].copy()
+
+    # -- decoding ----------------------------------------------------------------------
 
     def decode(self, model, amt=None, *params):
         """Pop ``amt`` symbols (an int32 array): ``decode(model, amt)`` with a fixed model,
@@ -178,28 +293,47 @@ class InterleavedAnsCoder:
         arrays = _param_arrays(one, params, amt if num_params(one) else None)
         if callable(getattr(one, "check_params", None)) and arrays:
             one.check_params(*arrays)
-        K, P, W = self.lanes, np.uint64(self.precision), np.uint64(self.word_size)
-        pmask, low = np.uint64((1 << self.precision) - 1), np.uint64(self._low)
-        heads, bulk, n = self.heads.copy(), self._bulk, self._bulk.size
+        if isinstance(one, EntropyModel):
+            lookup = _table_lookup(one)
+        else:
+            def lookup(slots, lo, hi):
+                x, c, m = vector_lookup(one, slots, [a[lo:hi] for a in arrays])
+                return x, np.asarray(c, dtype=np.uint64), np.asarray(m, dtype=np.uint64)
+        K = self.lanes
+        P, W = np.full(K, self.precision, np.uint64), np.full(K, self.word_size, np.uint64)
+        pmask, low = np.full(K, (1 << self.precision) - 1, np.uint64), np.full(K, self._low, np.uint64)
+        h, slots, refill = self.heads.copy(), np.empty(K, np.uint64), np.empty(K, bool)
+        bulk, n = self._bulk, self._bulk.size
         out = np.empty(amt, dtype=np.int32)
-        for t in range((amt + K - 1) // K):
-            lo, hi = t * K, min(amt, (t + 1) * K)
-            h = heads[:hi - lo]
-            slot = h & pmask
-            x, c, m = vector_lookup(one, slot, [a[lo:hi] for a in arrays])
-            # AnsCoder's undone step and refill (ansedu/coders/streaming.py), on all lanes at once
-            h = np.asarray(m, dtype=np.uint64) * (h >> P) + slot - np.asarray(c, dtype=np.uint64)
-            refill = h < low
-            k = int(np.count_nonzero(refill))
+        full, rem = divmod(amt, K)
+        for t in range(full + (rem > 0)):
+            lo = t * K
+            if t == full:  # the last step has fewer lanes: narrow every per-lane array
+                h_all = h
+                h, slots, refill, P, W, pmask, low = (a[:rem] for a in (h, slots, refill, P, W, pmask, low))
+            np.bitwise_and(h, pmask, out=slots)
+            x, c, m = lookup(slots, lo, lo + h.size)
+            out[lo:lo + h.size] = x
+            # AnsCoder's undone step and refill (ansedu/coders/streaming.py), on all lanes at once:
+            # h = m (h >> P) + slot - c
+            np.right_shift(h, P, out=h)
+            np.multiply(h, m, out=h)
+            np.add(h, slots, out=h)
+            np.subtract(h, c, out=h)
+            np.less(h, low, out=refill)
+            k = np.count_nonzero(refill)
             if k:
                 if k > n:
                     raise DecodeError(f"ran out of compressed data after decoding {lo} of {amt} symbols "
                                       "(the coder is unchanged)")
-                h[refill] = (h[refill] << W) | bulk[n - k:n]  # lowest refilling lane takes the deepest word
+                refilled = h[refill]  # lowest refilling lane takes the deepest word
+                refilled <<= W[:k]
+                refilled |= bulk[n - k:n]
+                h[refill] = refilled
                 n -= k
-            heads[:hi - lo] = h
-            out[lo:hi] = x
-        self.heads, self._bulk = heads, bulk[:n]
+        if rem:
+            h = h_all
+        self.heads, self._bulk = h, bulk[:n]
         return out
 
     def __repr__(self) -> str:
