@@ -213,10 +213,9 @@ class InterleavedAnsCoder:
             symbols = one.check_symbols(symbols)
             cdf, masses = one.cdf.astype(np.uint64), one.masses.astype(np.uint64)
 
-            def fill(lo, hi, c, m):
-                index = symbols[lo:hi].reshape(c.shape)[::-1]
-                np.take(cdf, index, out=c)
-                np.take(masses, index, out=m)
+            def fill(lo, hi, c, m):  # (mode="wrap" skips a bounds check: the symbols were checked)
+                np.take(cdf, symbols[lo:hi], out=c.reshape(-1), mode="wrap")
+                np.take(masses, symbols[lo:hi], out=m.reshape(-1), mode="wrap")
         else:
             if one is not None and hasattr(one, "intervals"):
                 sym = np.asarray(symbols)
@@ -228,13 +227,14 @@ class InterleavedAnsCoder:
             symbols = starts
 
             def fill(lo, hi, c, m):
-                np.copyto(c, starts[lo:hi].reshape(c.shape)[::-1], casting="unsafe")
-                np.copyto(m, masses[lo:hi].reshape(m.shape)[::-1], casting="unsafe")
+                np.copyto(c, starts[lo:hi].reshape(c.shape), casting="unsafe")
+                np.copyto(m, masses[lo:hi].reshape(m.shape), casting="unsafe")
         n, K = len(symbols), self.lanes
         full, rem = divmod(n, K)  # full steps of K symbols, then a last step of rem < K lanes
         block = max(1, _BLOCK // K)  # steps per block
-        # work arrays for a block: the heads before each step and after the last, the starts,
-        # masses, flush bounds, 2^P - m, and which lanes flush
+        # work arrays for a block: the heads before each step and after the last, and which
+        # lanes flush (in coding order: last step first); the starts, masses, flush bounds
+        # and 2^P - m (in message order)
         buffers = [np.empty((block + (i == 0), K), dtype=bool if i == 5 else np.uint64) for i in range(6)]
         heads, pushed = self.heads.copy(), [self._bulk]
         if rem:  # the last step (lanes 0 .. rem - 1) comes first: encoding runs backwards
@@ -249,9 +249,10 @@ class InterleavedAnsCoder:
         self._bulk, self.heads = np.concatenate(pushed), heads
 
     def _encode_steps(self, heads, hist, starts, masses, bound, grow, flush, pushed):
-        """Encode the rows of ``starts``/``masses`` (one step per row, in coding order) on the
-        lanes ``heads``; append the words pushed to ``pushed`` (in push order) and return the
-        new heads. ``hist``, ``bound``, ``grow`` and ``flush`` are work arrays."""
+        """Encode the rows of ``starts``/``masses`` (one step per row, in message order, so
+        the last row first) on the lanes ``heads``; append the words pushed to ``pushed`` (in
+        push order) and return the new heads. ``hist``, ``bound``, ``grow`` and ``flush`` are
+        work arrays."""
         P, W, S = self.precision, self.word_size, self.head_size
         # AnsCoder's flush condition (ansedu/coders/streaming.py) is h >> (S-P) >= m, that is
         # h > m 2^(S-P) - 1 (for m = 2^P and S = 64 the product wraps to 0, and the bound to
@@ -265,7 +266,8 @@ class InterleavedAnsCoder:
         hist[0] = heads  # hist[t] is the heads before step t
         q, h, s, width = (np.empty(k, np.uint64) for _ in range(4))
         width[:] = W
-        for h_in, h_out, b, f, m, g, c in zip(hist[:-1], hist[1:], bound, flush, masses, grow, starts):
+        for h_in, h_out, b, f, m, g, c in zip(hist[:-1], hist[1:], bound[::-1], flush, masses[::-1],
+                                              grow[::-1], starts[::-1]):
             np.greater(h_in, b, out=f)
             np.multiply(f, width, out=s)
             np.right_shift(h_in, s, out=h)  # the flush: the lane's lowest W bits leave the head
@@ -275,7 +277,8 @@ class InterleavedAnsCoder:
             np.add(h_out, c, out=h_out)
         # The flushed words: the low W bits of the heads before the flushing steps, in step
         # order and within a step in lane order (what decoding pops back, last first).
-        words = hist[:-1][flush]
+        # (np.compress: much faster than indexing with a boolean array)
+        words = np.compress(flush.ravel(), hist[:-1].ravel())
         words &= np.uint64((1 << W) - 1)
         pushed.append(words)
         return hist[-1].copy()
