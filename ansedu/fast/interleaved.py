@@ -36,11 +36,7 @@ from ..errors import ConfigError, DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
 from ..models.protocol import _models_of, _param_arrays, check_amount, encoding_intervals, num_params
 
-__all__ = ["InterleavedAnsCoder", "choose_lanes", "flush_cost", "slot_table", "vector_lookup"]
-
-#: The largest slot-to-symbol table :func:`slot_table` builds, in bytes (2^24 one-byte entries:
-#: precision 24 with up to 256 symbols, or two-byte entries up to precision 23).
-MAX_TABLE_BYTES = 1 << 24
+__all__ = ["InterleavedAnsCoder", "SlotLookup", "choose_lanes", "flush_cost", "vector_lookup"]
 
 #: Symbols per block while encoding: the heads of every step of a block are kept (to pick the
 #: flushed words out of them afterwards), a block at a time so that they stay in the cache.
@@ -63,27 +59,76 @@ def choose_lanes(num_symbols: int, bits_per_symbol: float, *, overhead: float = 
     return int(max(1, min(max_lanes, num_symbols, np.floor(budget))))
 
 
-def slot_table(model: EntropyModel):
-    """``table[slot]`` = the symbol that owns ``slot``, for all ``2^P`` slots of a fixed model,
-    or ``None`` when the table would be larger than :data:`MAX_TABLE_BYTES`.
+class SlotLookup:
+    """The vectorized slot-to-symbol lookup of a fixed model: a bucket table plus corrections.
 
-    It is each symbol repeated as often as its mass (symbols of mass 0 not at all), in the
-    smallest unsigned type that holds the symbols; so ``table[slot]`` is the ``x`` with
-    ``cdf[x] <= slot < cdf[x + 1]``, what a binary search of the ``cdf`` finds, in one
-    memory access instead of ``log2(n)`` compare-and-branch steps. Building it is one
-    ``np.repeat`` (about a millisecond for ``2^24`` entries)."""
-    n = model.masses.size
-    dtype = np.uint8 if n <= 1 << 8 else np.uint16 if n <= 1 << 16 else np.uint32
-    if (1 << model.precision) * np.dtype(dtype).itemsize > MAX_TABLE_BYTES:
-        return None
-    return np.repeat(np.arange(n, dtype=dtype), model.masses)
+    A table of all ``2^P`` slots would answer with one memory access per lane, but at
+    ``P = 24`` it has 16 million entries, and reading it at random misses the cache on nearly
+    every lane (it measured slower than the small table here). So the slots are cut into
+    ``2^b`` buckets of ``2^(P-b)`` slots (``b`` = 16 where the model allows), and
+    ``first[bucket]`` is the symbol that owns the bucket's first slot: a table of 2^16 entries,
+    which stays in the cache. Only symbols that start inside the bucket can own a later slot;
+    so ``x = first[slot >> (P - b)]`` and then, ``corrections`` times, ``x += slot >= next[x]``
+    (``next[x] = c(x) + m(x)``, where the next symbol starts). ``corrections`` is the most
+    symbols that start inside one bucket, computed when the table is built; ``b`` grows (up
+    to 20 bits) while it is above 2, and if it stays above, :meth:`__call__` falls back to a
+    binary search of the ``cdf`` (``np.searchsorted``). Symbols of mass zero own no slot; the
+    tables skip them (``symbols`` maps back).
+
+    >>> from ansedu import Categorical
+    >>> import numpy as np
+    >>> lookup = SlotLookup(Categorical([0.5, 0.0, 0.25, 0.25], precision=4))
+    >>> x, c, m = lookup(np.array([0, 7, 8, 11, 12, 15], dtype=np.uint64))
+    >>> lookup.symbol(x).tolist(), c.tolist(), m.tolist()
+    ([0, 0, 2, 2, 3, 3], [0, 0, 8, 8, 12, 12], [8, 8, 4, 4, 4, 4])
+    """
+
+    #: bucket bits tried first and at most, and the most corrections accepted
+    BITS, MAX_BITS, MAX_CORRECTIONS = 16, 20, 2
+
+    def __init__(self, model: EntropyModel):
+        P = model.precision
+        owned = np.flatnonzero(model.masses)  # the symbols that own slots, in order
+        cdf = np.append(model.cdf[owned], 1 << P)  # strictly increasing
+        self.symbols = None if owned.size == model.masses.size else owned
+        self.cdf, self.masses = cdf[:-1].astype(np.uint64), model.masses[owned].astype(np.uint64)
+        self.next = cdf[1:].astype(np.uint64)
+        self._search_cdf = self.cdf
+        for bits in range(min(P, self.BITS), min(P, self.MAX_BITS) + 1):
+            shift = P - bits
+            starts = np.arange(1 << bits, dtype=np.int64) << shift
+            first = np.searchsorted(cdf, starts, side="right") - 1  # the owner of each bucket's first slot
+            last = np.searchsorted(cdf, starts + ((1 << shift) - 1), side="right") - 1
+            corrections = int((last - first).max())
+            if corrections <= self.MAX_CORRECTIONS:
+                break
+        self.bits, self.corrections = bits, corrections
+        self.first = first.astype(np.intp) if corrections <= self.MAX_CORRECTIONS else None
+        self._shift = np.uint64(shift)
+
+    def __call__(self, slots):
+        """``(x, c, m)`` for a uint64 array of slots: ``x`` indexes the symbols that own slots
+        (:meth:`symbol` gives the symbols), ``c`` and ``m`` are uint64 arrays."""
+        if self.first is None:
+            x = np.searchsorted(self._search_cdf, slots, side="right") - 1
+        else:
+            # (the buckets are below 2^20, so their int64 view is the same numbers, and
+            # indexing with intp indices is numpy's fast path)
+            x = self.first[(slots >> self._shift).view(np.int64)]
+            for _ in range(self.corrections):
+                x += slots >= self.next[x]
+        return x, self.cdf[x], self.masses[x]
+
+    def symbol(self, x):
+        """The symbols for the indices ``x`` that :meth:`__call__` returns."""
+        return x if self.symbols is None else self.symbols[x]
 
 
 def vector_lookup(model, slots, params=()):
     """``(x, c, m)`` as arrays for an array of slots (one per lane), vectorized.
 
     A fixed :class:`~ansedu.EntropyModel` searches its ``cdf`` (``np.searchsorted``; the coder
-    itself uses :func:`slot_table` where it fits); a family with ``min_symbol``/``max_symbol``
+    itself uses the faster :class:`SlotLookup`); a family with ``min_symbol``/``max_symbol``
     (the quantized Gaussian, Laplace, logistic) or a :class:`~ansedu.CategoricalTable` bisects
     the symbol range with its vectorized ``intervals`` (one call for all lanes per halving);
     anything else calls ``lookup`` per lane in Python.
@@ -112,24 +157,6 @@ def vector_lookup(model, slots, params=()):
         return lo, np.asarray(c), np.asarray(m)
     out = [model.lookup(int(s), *(p[i] for p in params)) for i, s in enumerate(slots)]
     return tuple(np.array(col, dtype=np.int64) for col in zip(*out))
-
-
-def _table_lookup(model: EntropyModel):
-    """A per-step lookup ``(slots, lo, hi) -> (x, c, m)`` for a fixed model: its slot table
-    where it fits, else the binary search of :func:`vector_lookup`."""
-    table = slot_table(model)
-    cdf, masses = model.cdf.astype(np.uint64), model.masses.astype(np.uint64)
-    if table is None:
-        def lookup(slots, lo, hi):
-            x = np.searchsorted(model.cdf, slots, side="right") - 1
-            return x, cdf[x], masses[x]
-    else:
-        def lookup(slots, lo, hi):
-            # slots are uint64; indexing is fastest with intp (int64) indices, and the slots
-            # are below 2^P <= 2^32, so their int64 view is the same numbers
-            x = table[slots.view(np.int64)].astype(np.intp)
-            return x, cdf[x], masses[x]
-    return lookup
 
 
 class InterleavedAnsCoder:
@@ -297,13 +324,20 @@ class InterleavedAnsCoder:
         if callable(getattr(one, "check_params", None)) and arrays:
             one.check_params(*arrays)
         if isinstance(one, EntropyModel):
-            lookup = _table_lookup(one)
+            table = SlotLookup(one)
+
+            def lookup(slots, lo, hi):
+                return table(slots)
+            symbol = table.symbol
         else:
             def lookup(slots, lo, hi):
                 x, c, m = vector_lookup(one, slots, [a[lo:hi] for a in arrays])
                 return x, np.asarray(c, dtype=np.uint64), np.asarray(m, dtype=np.uint64)
+
+            def symbol(x):
+                return x
         K = self.lanes
-        P, W = np.full(K, self.precision, np.uint64), np.full(K, self.word_size, np.uint64)
+        P, W = np.full(K, self.precision, np.uint64), np.uint64(self.word_size)
         pmask, low = np.full(K, (1 << self.precision) - 1, np.uint64), np.full(K, self._low, np.uint64)
         h, slots, refill = self.heads.copy(), np.empty(K, np.uint64), np.empty(K, bool)
         bulk, n = self._bulk, self._bulk.size
@@ -313,10 +347,10 @@ class InterleavedAnsCoder:
             lo = t * K
             if t == full:  # the last step has fewer lanes: narrow every per-lane array
                 h_all = h
-                h, slots, refill, P, W, pmask, low = (a[:rem] for a in (h, slots, refill, P, W, pmask, low))
+                h, slots, refill, P, pmask, low = (a[:rem] for a in (h, slots, refill, P, pmask, low))
             np.bitwise_and(h, pmask, out=slots)
             x, c, m = lookup(slots, lo, lo + h.size)
-            out[lo:lo + h.size] = x
+            out[lo:lo + h.size] = symbol(x)
             # AnsCoder's undone step and refill (ansedu/coders/streaming.py), on all lanes at once:
             # h = m (h >> P) + slot - c
             np.right_shift(h, P, out=h)
@@ -324,15 +358,16 @@ class InterleavedAnsCoder:
             np.add(h, slots, out=h)
             np.subtract(h, c, out=h)
             np.less(h, low, out=refill)
-            k = np.count_nonzero(refill)
+            lanes = np.flatnonzero(refill)  # (faster than indexing with the boolean array)
+            k = lanes.size
             if k:
                 if k > n:
                     raise DecodeError(f"ran out of compressed data after decoding {lo} of {amt} symbols "
                                       "(the coder is unchanged)")
-                refilled = h[refill]  # lowest refilling lane takes the deepest word
-                refilled <<= W[:k]
-                refilled |= bulk[n - k:n]
-                h[refill] = refilled
+                refilled = h[lanes]
+                refilled <<= W
+                refilled |= bulk[n - k:n]  # the lowest refilling lane takes the deepest word
+                h[lanes] = refilled
                 n -= k
         if rem:
             h = h_all
