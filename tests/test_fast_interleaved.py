@@ -224,3 +224,21 @@ def test_flush_cost_per_lane_is_measured_s_minus_half_w():
     per_lane = (coder.num_bits() - info) / K
     assert flush_cost(64, 32) == 48
     assert abs(per_lane - flush_cost(64, 32)) < 3  # the mean of 200 lanes: its spread is about 0.7 bits
+
+
+@pytest.mark.parametrize("bad, match", [(-1, "outside the alphabet"), (7, "outside the alphabet"),
+                                        (1, "probability zero")])
+def test_bad_symbol_in_any_block_names_the_first_and_changes_nothing(bad, match):
+    """Encoding checks each block of steps as it goes (last block first); the error still
+    names the first bad symbol of the message, and the coder keeps its words."""
+    model = Categorical([0.5, 0.0, 0.25, 0.25])
+    rng = np.random.default_rng(3)
+    message = rng.choice([0, 2, 3], size=300_000)
+    coder = InterleavedAnsCoder(lanes=5)
+    coder.encode_reverse(message[:1000], model)
+    before = coder.get_compressed()
+    message[[17, 250_000]] = bad
+    with pytest.raises(SymbolError, match=f"{match}|position 17") as err:
+        coder.encode_reverse(message, model)
+    assert "position 17" in str(err.value)
+    assert np.array_equal(coder.get_compressed(), before)

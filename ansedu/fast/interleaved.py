@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..coders.streaming import _check_settings, word_dtype
+from .._validate import as_integers
 from ..errors import ConfigError, DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
 from ..models.protocol import _models_of, _param_arrays, check_amount, encoding_intervals, num_params
@@ -234,15 +235,25 @@ class InterleavedAnsCoder:
         them first to last; the model protocol of :class:`~ansedu.AnsCoder`. Checked first:
         bad input raises and changes nothing."""
         one, _ = _models_of(model, self.precision)
-        if isinstance(one, EntropyModel):
-            # checked once; each block gathers its intervals from the model's tables (no
-            # message-long arrays of starts and masses)
-            symbols = one.check_symbols(symbols)
+        if (isinstance(one, EntropyModel) and type(one).intervals is EntropyModel.intervals
+                and type(one).check_symbols is EntropyModel.check_symbols):
+            # Each block gathers its intervals from the model's tables (no message-long arrays
+            # of starts and masses) and checks its symbols on the way: the range by min and max
+            # (mode="wrap" then skips take's own bounds check), probability zero by a zero mass.
+            # A block that fails has the model check the whole message, which raises naming the
+            # first bad symbol; nothing is stored before the last block is done.
+            symbols = as_integers(symbols)
             cdf, masses = one.cdf.astype(np.uint64), one.masses.astype(np.uint64)
 
-            def fill(lo, hi, c, m):  # (mode="wrap" skips a bounds check: the symbols were checked)
-                np.take(cdf, symbols[lo:hi], out=c.reshape(-1), mode="wrap")
-                np.take(masses, symbols[lo:hi], out=m.reshape(-1), mode="wrap")
+            def fill(lo, hi, c, m):
+                block = symbols[lo:hi]
+                if block.min() < 0 or block.max() >= masses.size:
+                    one.check_symbols(symbols)
+                np.take(cdf, block, out=c.reshape(-1), mode="wrap")
+                np.take(masses, block, out=m.reshape(-1), mode="wrap")
+                if not m.all():
+                    one.check_symbols(symbols)
+                    raise AssertionError("unreachable: a symbol of mass zero passed the model's check")
         else:
             if one is not None and hasattr(one, "intervals"):
                 sym = np.asarray(symbols)
