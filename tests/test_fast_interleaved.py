@@ -242,3 +242,35 @@ def test_bad_symbol_in_any_block_names_the_first_and_changes_nothing(bad, match)
         coder.encode_reverse(message, model)
     assert "position 17" in str(err.value)
     assert np.array_equal(coder.get_compressed(), before)
+
+
+# -- the families' lookup: a guess from the inverse CDF, checked -----------------------------
+
+from ansedu import QuantizedLaplace, QuantizedLogistic  # noqa: E402
+from ansedu.fast import FamilyLookup  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(family=st.sampled_from([QuantizedGaussian, QuantizedLaplace, QuantizedLogistic]),
+       lo=st.integers(-300, 10), width=st.integers(0, 400), precision=st.sampled_from([12, 16, 24, 32]),
+       seed=st.integers(0, 2**32 - 1))
+def test_family_lookup_agrees_with_bisection(family, lo, width, precision, seed):
+    """Tiny and wide ranges, narrow and wide scales, locations inside and far outside the
+    range (where most slots belong to the leaky floor), and every interval's edges."""
+    if width + 1 > 2**precision // 2:
+        width = 2**precision // 2 - 1
+    model = family(lo, lo + width, precision=precision)
+    rng = np.random.default_rng(seed)
+    n = 300
+    loc = rng.choice([rng.uniform(lo - 50, lo + width + 50), lo - 1e4, lo + width + 1e4], size=n)
+    scale = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), n))
+    symbols = rng.integers(lo, lo + width + 1, n)
+    c, m = model.intervals(symbols, loc, scale)
+    # each lane: a random slot, or the first or last slot of its symbol's interval
+    pick = rng.integers(0, 3, n)
+    slots = np.where(pick == 0, c, np.where(pick == 1, c + m - 1, c + (rng.random(n) * m).astype(np.int64)))
+    slots = slots.astype(np.uint64)
+    x, cx, mx = FamilyLookup(model)(slots, loc, scale)
+    want = vector_lookup(model, slots, [loc, scale])
+    assert x.tolist() == want[0].tolist() == symbols.tolist()
+    assert cx.tolist() == np.asarray(want[1]).tolist() and mx.tolist() == np.asarray(want[2]).tolist()
