@@ -132,12 +132,17 @@ class FamilyLookup:
     Bisecting the symbol range costs ``log2(range)`` evaluations of the family's CDF for all
     lanes; instead, ``x = floor(loc + scale F^-1((slot + 1/2) / 2^P) + 1/2)`` guesses the
     symbol from the family's own standardized CDF ``F``, inverted by interpolating a table of it
-    (``np.interp``, made once), and ONE call of the family's ``intervals`` checks the guess for
-    all lanes (``c(x) <= slot < c(x) + m(x)``). The guess ignores the leaky floor (one slot per
-    symbol) and the interpolation is not exact, so lanes whose guess is wrong (rare: slots
-    near a symbol's edge, or far in a tail) are looked up again with :func:`vector_lookup`'s
-    bisection. The answer is always the one the family's ``intervals`` defines.
+    (``np.interp``, made once), and ONE evaluation of the family's cumulative ``c`` at ``x`` and
+    ``x + 1`` (the family's own elementwise arithmetic, for all lanes in one call) checks the
+    guess: ``c(x) <= slot < c(x + 1)``. The guess ignores the leaky floor (one slot per symbol)
+    and the interpolation is not exact, so a few lanes (about one in several thousand, near a
+    symbol's edge or far in a tail) are wrong; they step towards the answer (the check says
+    which way) a few times, and what is still wrong is bisected by :func:`vector_lookup`. The
+    answer is always the one the family's ``intervals`` defines.
     """
+
+    #: steps of one symbol tried for a wrong guess before bisecting
+    STEPS = 4
 
     def __init__(self, family):
         self.family = family
@@ -149,8 +154,21 @@ class FamilyLookup:
 
     @staticmethod
     def fits(model) -> bool:
-        return (callable(getattr(model, "_tail", None)) and hasattr(model, "min_symbol")
-                and num_params(model) == 2 and hasattr(model, "intervals"))
+        return (callable(getattr(model, "_tail", None)) and callable(getattr(model, "_c_array", None))
+                and hasattr(model, "min_symbol") and num_params(model) == 2 and hasattr(model, "intervals"))
+
+    def _c_pair(self, x, loc, scale):
+        """``(c(x), c(x + 1))`` as int64 arrays for ``min <= x <= max``: what the family's
+        ``intervals`` computes (its elementwise ``_c_array``, on ``x`` and ``x + 1`` in one call,
+        and its edges ``c(min) = 0``, ``c(max + 1) = 2^P``), without re-checking the parameters
+        (``decode`` checked them once) or the symbols (in range by construction)."""
+        f, k = self.family, x.size
+        both = f._c_array(np.concatenate([x, x + 1]).astype(float), np.concatenate([loc, loc]),
+                          np.concatenate([scale, scale])).astype(np.int64)
+        left, right = both[:k], both[k:]
+        left[x == f.min_symbol] = 0
+        right[x == f.max_symbol] = f._total
+        return left, right
 
     def __call__(self, slots, loc, scale):
         f = self.family
@@ -162,13 +180,21 @@ class FamilyLookup:
         np.floor(guess, out=guess)
         np.clip(guess, f.min_symbol, f.max_symbol, out=guess)
         x = guess.astype(np.int64)
-        c, m = f.intervals(x, loc, scale)
-        c, m = np.asarray(c, dtype=np.uint64), np.asarray(m, dtype=np.uint64)
-        wrong = np.flatnonzero((c > slots) | (slots >= c + m))
+        left, right = self._c_pair(x, loc, scale)
+        s = slots.view(np.int64)  # slots < 2^P <= 2^52: the same numbers
+        wrong = np.flatnonzero((left > s) | (s >= right))
+        for _ in range(self.STEPS):
+            if not wrong.size:
+                break
+            # c(min) = 0 <= slot < 2^P = c(max + 1): a step never leaves the range
+            x[wrong] += np.where(left[wrong] > s[wrong], -1, 1)
+            left[wrong], right[wrong] = self._c_pair(x[wrong], loc[wrong], scale[wrong])
+            wrong = wrong[(left[wrong] > s[wrong]) | (s[wrong] >= right[wrong])]
         if wrong.size:
             xw, cw, mw = vector_lookup(f, slots[wrong], [loc[wrong], scale[wrong]])
-            x[wrong], c[wrong], m[wrong] = xw, cw, mw
-        return x, c, m
+            x[wrong], left[wrong], right[wrong] = xw, cw, np.asarray(cw) + np.asarray(mw)
+        right -= left
+        return x, left.astype(np.uint64), right.astype(np.uint64)
 
 
 def vector_lookup(model, slots, params=()):
