@@ -2,18 +2,22 @@
 
 Symbol ``i`` of a message goes to lane ``i mod K`` (``K`` lanes). Each lane is a streaming
 ANS coder of its own (the step, flush and refill of :class:`~ansedu.AnsCoder`, with the
-same invariants), but all lanes step together, one numpy operation for all ``K`` of them.
+same invariants), but all lanes step together, each numpy operation on all ``K`` of them.
 Their flushed words go onto ONE stack: at each step the lanes that flush push their words
 in lane order; decoding the same step, the same lanes refill (a lane's flush and refill
 are decided by its own head alone), so they pop those words back, the lowest lane taking
 the deepest word. This is how GPU and SIMD coders work: the lanes are the threads.
 
-Where the time goes: a step is a fixed number of numpy calls (about 7 to encode, 15 to
-decode), each costing about a microsecond of interpreter and dispatch overhead plus a little
-per lane. So the coder does once, for the whole message, everything that does not depend on
-the heads (the intervals, the flush bounds ``m 2^(S-P)``, ``2^P - m``; the slot-to-symbol
-table), keeps the per-step calls few and in place (``out=``), and uses as many lanes as the
-flush cost allows: more lanes, fewer calls per symbol.
+Where the time goes: a step is a fixed number of numpy calls (7 to encode, about 20 to
+decode with a fixed model), each costing about a microsecond of interpreter and dispatch
+overhead plus a little per lane (a few nanoseconds for the division, less for the rest). So
+the coder does everything that does not depend on the heads before the steps, a block of
+steps at a time (the intervals, the flush bounds ``m 2^(S-P) - 1``, ``2^P - m``) or once per
+message (the slot-to-symbol table, :class:`SlotLookup`), keeps the per-step calls few and in
+place (``out=``), picks the flushed words out of the kept heads once per block
+(``np.compress``), and uses as many lanes as the flush cost allows: more lanes, fewer calls
+per symbol. (A float64 reciprocal of ``m`` instead of the division, corrected by one, measured
+slower here: the correction is five more calls; chapter 15 times both.)
 
 The price of lanes is the *flush cost*: every lane starts from the lowest legal head
 ``L = 2^(S-W)`` and at the end writes its whole head (``S`` bits) although the head's
