@@ -274,3 +274,24 @@ def test_family_lookup_agrees_with_bisection(family, lo, width, precision, seed)
     want = vector_lookup(model, slots, [loc, scale])
     assert x.tolist() == want[0].tolist() == symbols.tolist()
     assert cx.tolist() == np.asarray(want[1]).tolist() and mx.tolist() == np.asarray(want[2]).tolist()
+
+
+def test_two_messages_stack_like_ans_coder():
+    """A second encode_reverse pushes on top of the first (each starting again at lane 0):
+    decoding pops the second, then the first; with one lane the words are AnsCoder's."""
+    rng = np.random.default_rng(5)
+    model = Categorical([0.5, 0.2, 0.2, 0.1])
+    first, second = rng.choice(4, size=1234).tolist(), rng.choice(4, size=777).tolist()
+    for K in (1, 7, 100):
+        coder = InterleavedAnsCoder(lanes=K)
+        coder.encode_reverse(first, model)
+        coder.encode_reverse(second, model)
+        if K == 1:
+            one = AnsCoder()
+            one.encode_reverse(first, model)
+            one.encode_reverse(second, model)
+            assert np.array_equal(coder.get_compressed(), one.get_compressed())
+        back = InterleavedAnsCoder(coder.get_compressed(), lanes=K)
+        assert back.decode(model, len(second)).tolist() == second
+        assert back.decode(model, len(first)).tolist() == first
+        assert back.is_empty()
