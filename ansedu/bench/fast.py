@@ -150,10 +150,8 @@ def measure(args) -> dict:
             if n <= args.python_max:
                 runs["ansedu AnsCoder (pure Python)"] = lambda: _ans(AnsCoder, kind, x, margs, args.repeat)
             runs["ansedu CompiledAnsCoder (numba)"] = lambda: _ans(CompiledAnsCoder, kind, x, margs, args.repeat)
-            # Lanes pay off only when the 0.1 % flush budget allows many (a numpy call per step);
-            # the Gaussian's vectorized lookup bisects with the family's intervals (slow), so
-            # its interleaved row is opt-in.
-            if lanes >= args.min_lanes and (kind == "categorical" or args.gaussian_interleaved):
+            # Lanes pay off only when the 0.1 % flush budget allows many (numpy calls per step)
+            if lanes >= args.min_lanes:
                 runs["ansedu InterleavedAnsCoder (numpy)"] = lambda: _ans(
                     InterleavedAnsCoder, kind, x, margs, args.repeat, lanes=lanes)
             try:
@@ -228,7 +226,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--min-lanes", type=int, default=16,
                         help="time the interleaved coder only where choose_lanes gives at least this many lanes")
     parser.add_argument("--gaussian-interleaved", action="store_true",
-                        help="also time the interleaved coder on the Gaussians (its decode is slow)")
+                        help="(no effect: the interleaved coder is timed on the Gaussians too; kept for old commands)")
     parser.add_argument("--plot", metavar="FILE", help="save a plot of ns/symbol against length to FILE")
 
 

@@ -3,9 +3,9 @@
 from .compiled import HAVE_NUMBA, CompiledAnsCoder
 
 __all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
-from .interleaved import InterleavedAnsCoder, choose_lanes, vector_lookup
+from .interleaved import FamilyLookup, InterleavedAnsCoder, SlotLookup, choose_lanes, flush_cost, vector_lookup
 
-__all__ += ["InterleavedAnsCoder", "choose_lanes", "vector_lookup"]
+__all__ += ["FamilyLookup", "InterleavedAnsCoder", "SlotLookup", "choose_lanes", "flush_cost", "vector_lookup"]
 from .tans import TansCoder
 
 __all__ += ["TansCoder"]
