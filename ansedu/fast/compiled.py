@@ -87,7 +87,8 @@ def _mulhi(a, b):
 
 
 def _reciprocals(masses):
-    """``(magic, l)``, uint64 arrays, for masses ``1 <= d <= 2^32`` (precision <= 32): then
+    """``(magic, l)``, uint64 arrays (division by invariant integers, Granlund and Montgomery,
+    PLDI 1994), for masses ``1 <= d <= 2^32`` (precision <= 32): then
     ``_divide(n, magic, l) == n // d`` for ``0 <= n < d 2^(64-l)``. Masses 0 get the tables
     of 1 (they are never divided by: such symbols cannot be encoded).
 
