@@ -297,7 +297,9 @@ def test_a_whole_assignment_on_the_hub(hub):
             page.click("#login_submit")
             page.wait_for_url(f"**/user/{s1}/lab**", timeout=90_000)
             page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
-            page.wait_for_timeout(3000)
+            page.locator(".jp-DirListing-item", has_text="ansedu").wait_for(timeout=60_000)  # the chapters
+            page.wait_for_timeout(3000)  # (JupyterLab's news prompt, where it is on, shows by now)
+            assert page.get_by_text("get notified about official Jupyter news").count() == 0
             page.screenshot(path=SCREENSHOTS / "student-lab-start.png")
             # The Assignments tab: menu Nbgrader > Assignment List.
             page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
@@ -358,6 +360,7 @@ def test_a_whole_assignment_on_the_hub(hub):
             page.click("#login_submit")
             page.wait_for_url(f"**/user/{hub.instructor}/lab**", timeout=90_000)
             page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+            page.locator(".jp-DirListing-item", has_text="ansedu").wait_for(timeout=60_000)  # the course
             page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
             items = page.locator(".lm-Menu-itemLabel")
             items.first.wait_for()

@@ -53,6 +53,8 @@ STUDENTS = names("ANSEDU_STUDENTS")
 
 # What students may not use: the instructor's lab extensions and the server extensions behind
 # them (the formgrader would otherwise answer at /user/<student>/formgrader).
+# And what only distracts students: JupyterLab's prompt to fetch Jupyter news from the internet.
+QUIET_LAB_EXTENSIONS = ["@jupyterlab/apputils-extension:announcements"]
 INSTRUCTOR_LAB_EXTENSIONS = [
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:create-assignment",
@@ -95,8 +97,8 @@ write(STUDENT_CONFIG / "jupyter_server_config.json", json.dumps(
     {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}}},
     indent=2))
 write(STUDENT_CONFIG / "labconfig" / "page_config.json", json.dumps(
-    {"disabledExtensions": {name: True for name in INSTRUCTOR_LAB_EXTENSIONS},
-     "lockedExtensions": {name: True for name in INSTRUCTOR_LAB_EXTENSIONS}}, indent=2))
+    {"disabledExtensions": {name: True for name in INSTRUCTOR_LAB_EXTENSIONS + QUIET_LAB_EXTENSIONS},
+     "lockedExtensions": {name: True for name in INSTRUCTOR_LAB_EXTENSIONS + QUIET_LAB_EXTENSIONS}}, indent=2))
 
 # -- the hub --------------------------------------------------------------------------------
 c.JupyterHub.ip = os.environ.get("ANSEDU_HUB_IP", "127.0.0.1")
