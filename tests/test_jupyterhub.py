@@ -283,6 +283,16 @@ def test_a_whole_assignment_on_the_hub(hub):
             assert answer.status_code != 200, (tool, answer.status_code)
     timings["api students"] = time.time() - t0
 
+    # Everything the hub started listens on the loopback only: the proxy, the hub and its API
+    # (three ports from hub.port on), and the students' servers (sockets of their Unix users).
+    uids = {str(pwd.getpwnam(u).pw_uid) for u in hub.students[1:]}
+    listening = sh("ss", "-ltnpeH").stdout.splitlines()
+    ours = [line for line in listening
+            if any(line.split()[3].endswith(f":{p}") for p in range(hub.port, hub.port + 3))
+            or any(f"uid:{uid} " in line for uid in uids)]
+    assert len(ours) >= 3 + len(uids), listening
+    assert all(line.split()[3].startswith("127.0.0.1:") for line in ours), ours
+
     # Student 1: password login in headless Chromium, the Assignments tab.
     from playwright.sync_api import sync_playwright
     s1 = hub.students[0]
