@@ -375,3 +375,30 @@ def test_settings_errors_are_the_pure_coders():
         _same_error(lambda: RangeEncoder(**bad), lambda: CompiledRangeEncoder(**bad))
     assert isinstance(_same_error(lambda: RangeEncoder(state_size=32), lambda: CompiledRangeEncoder(state_size=32)),
                       ConfigError)
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s[2] <= 64])
+def test_the_end_of_the_data_is_where_the_pure_decoder_finds_it(setting):
+    # Each symbol costs at least one bit, so the pure decoder, one symbol at a time, runs out after
+    # some number `last` of symbols: the compiled decoder decodes exactly `last` and not one more.
+    kw = _kw(setting)
+    P = setting[0]
+    model = EntropyModel([1 << (P - 1)] + ([1 << (P - 2)] * 2 if P > 1 else [1]), precision=P)
+    rng = np.random.default_rng(P)
+    for length in (1, 2, 7, 40):
+        encoder = RangeEncoder(**kw)
+        encoder.encode(rng.integers(0, len(model.masses), length), model)
+        words = encoder.get_compressed()
+        slow, last = RangeDecoder(words, **kw), 0
+        while True:
+            try:
+                slow.decode(model)
+            except DecodeError:
+                break
+            last += 1
+        assert last >= length
+        fast = CompiledRangeDecoder(words, **kw)
+        with pytest.raises(DecodeError, match="past the end"):
+            fast.decode(model, last + 1)
+        assert fast.decode(model, last).tolist() == RangeDecoder(words, **kw).decode(model, last).tolist()
+        assert _state(fast) == _state(slow)
