@@ -402,3 +402,22 @@ def test_the_end_of_the_data_is_where_the_pure_decoder_finds_it(setting):
             fast.decode(model, last + 1)
         assert fast.decode(model, last).tolist() == RangeDecoder(words, **kw).decode(model, last).tolist()
         assert _state(fast) == _state(slow)
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7])
+def test_decoding_in_pieces(monkeypatch, piece):
+    # A long decode runs the kernel on pieces that grow (1 << 22 symbols at first); the state
+    # carries from one piece to the next exactly as within one.
+    monkeypatch.setattr(fast_range, "_PIECE", piece)
+    rng = np.random.default_rng(piece)
+    model = Categorical([0.7, 0.2, 0.1])
+    message = rng.choice(3, size=500, p=[0.7, 0.2, 0.1])
+    encoder = CompiledRangeEncoder()
+    encoder.encode(message, model)
+    words = encoder.get_compressed()
+    fast, slow = CompiledRangeDecoder(words), RangeDecoder(words)
+    assert fast.decode(model, 500).tolist() == slow.decode(model, 500).tolist() == message.tolist()
+    assert _state(fast) == _state(slow) and (fast.low, fast.range) == (slow.low, slow.range)
+    with pytest.raises(DecodeError, match="past the end"):
+        fast.decode(model, 100)
+    assert _state(fast) == _state(slow)

@@ -79,6 +79,9 @@ def _from_kernel(range_) -> int:
     return int(range_) or 1 << 64  # a range is never 0, so 0 can only mean 2^64
 
 
+#: symbols the decoder's kernel decodes per call at first (then twice as many each call)
+_PIECE = 1 << 22
+
 _TABLES: dict = {}  # (precision, masses' bytes) -> (cdf, masses, hint, bucket_shift), for the last few models
 
 
@@ -348,11 +351,11 @@ class CompiledRangeDecoder(RangeDecoder):
         point, low, range_, nxt = _U(self.point), _U(self.low), _to_kernel(self.range), self._next
         pad_end = n_words + self._k - 1 if n_words else 0
         # Decode in pieces that grow: a huge amt (past the end of the data) allocates little.
-        outs, done, size = [], 0, min(amt, 1 << 22)
+        outs, done, size = [], 0, min(amt, _PIECE)
         while True:
             out = np.empty(size, dtype=np.int32)
             status, i, point, low, range_, nxt = _kernel(_decode_loop)(
-                cdf, masses, hint, bucket_shift, size, point, low, range_, array, nxt, n_words, pad_end,
+                cdf, masses, hint, bucket_shift, size, _U(point), _U(low), _U(range_), array, nxt, n_words, pad_end,
                 _U(P), _U(self.word_size), _U(self._state_mask), _U(self._min_range),
                 _U((1 << (S - P)) & _MASK64), _U(1 << P), _U(0), out)
             if status == 1:  # the pure decoder's message (and state: unchanged)
