@@ -236,7 +236,8 @@ class CompiledRangeEncoder(RangeEncoder):
         """As :meth:`RangeEncoder.encode` (first to last, bad input raises and changes nothing)."""
         if not self.compiled:
             return self._python(RangeEncoder.encode, symbols, model, *params)
-        fast = (isinstance(model, EntropyModel) and not params and model.precision == self.precision
+        fast = (isinstance(model, EntropyModel) and not params and not num_params(model)
+                and model.precision == self.precision
                 and isinstance(symbols, np.ndarray) and symbols.ndim == 1
                 and symbols.dtype in (np.int64, np.int32))
         if fast:
