@@ -104,8 +104,10 @@ def test_edge_case_models(setting, data):
         fast.encode(np.array(message, dtype=np.int64), model)
         assert _state(fast) == _state(slow) and fast.range == slow.range
         if message:
-            fast_dec, slow_dec = CompiledRangeDecoder(slow.get_compressed(), **kw), RangeDecoder(slow.get_compressed(), **kw)
-            assert fast_dec.decode(model, len(message)).tolist() == message == slow_dec.decode(model, len(message)).tolist()
+            words = slow.get_compressed()
+            fast_dec, slow_dec = CompiledRangeDecoder(words, **kw), RangeDecoder(words, **kw)
+            assert fast_dec.decode(model, len(message)).tolist() == message
+            assert slow_dec.decode(model, len(message)).tolist() == message
             assert _state(fast_dec) == _state(slow_dec) and fast_dec.range == slow_dec.range
 
 
@@ -333,13 +335,15 @@ def test_decoding_errors_are_the_pure_decoders_and_change_nothing():
         assert _state(fast) == before == _state(slow)
     _same_error(lambda: slow.decode(Categorical([0.5, 0.5]), 1), lambda: fast.decode(Categorical([0.5, 0.5]), 1))
     empty = np.zeros(0, dtype=np.uint16)
-    _same_error(lambda: RangeDecoder(empty, **kw).decode(model, 1), lambda: CompiledRangeDecoder(empty, **kw).decode(model, 1))
+    _same_error(lambda: RangeDecoder(empty, **kw).decode(model, 1),
+                lambda: CompiledRangeDecoder(empty, **kw).decode(model, 1))
     assert CompiledRangeDecoder(empty, **kw).decode(model, 0).tolist() == []
     # data that no encoder writes: a point in the rest of a range that no symbol owns
     slow, fast = (cls(np.array([15, 0], dtype=np.uint8), **SMALL) for cls in (RangeDecoder, CompiledRangeDecoder))
     for d in (slow, fast):
         d.seek(0, (0, 255))
-    error = _same_error(lambda: slow.decode(test_range.GOLDEN_MODEL, 1), lambda: fast.decode(test_range.GOLDEN_MODEL, 1))
+    golden = test_range.GOLDEN_MODEL
+    error = _same_error(lambda: slow.decode(golden, 1), lambda: fast.decode(golden, 1))
     assert "no symbol's piece" in str(error) and _state(fast) == _state(slow)
 
 
