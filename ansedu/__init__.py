@@ -25,6 +25,7 @@ from .models import CategoricalTable, QuantizedGaussian, QuantizedLaplace, Quant
 from .models import AdaptiveCategorical, ContextModel, decode_adaptive, encode_adaptive
 from .data import load_text
 from .fast import CompiledAnsCoder, HAVE_NUMBA, InterleavedAnsCoder, TansCoder, choose_lanes
+from .fast import CompiledRangeDecoder, CompiledRangeEncoder
 from .symbol_codes import HuffmanCode, expected_length, kraft_sum
 
 __version__ = "0.1.0"
@@ -43,3 +44,4 @@ __all__ += ["AdaptiveCategorical", "ContextModel", "encode_adaptive", "decode_ad
 __all__ += ["CompiledAnsCoder", "HAVE_NUMBA"]
 __all__ += ["InterleavedAnsCoder", "choose_lanes"]
 __all__ += ["TansCoder"]
+__all__ += ["CompiledRangeEncoder", "CompiledRangeDecoder"]

@@ -4,6 +4,11 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+
+from ansedu import Categorical, QuantizedGaussian, RangeEncoder
+from ansedu.bench import fast
+
 
 def test_fast_section_runs_small(tmp_path):
     plot = tmp_path / "fast.png"
@@ -18,6 +23,17 @@ def test_fast_section_runs_small(tmp_path):
                  "Huffman (ansedu.HuffmanCode)", "zlib (raw bytes)", "bz2 (raw bytes)", "lzma (raw bytes)"):
         assert ("categorical", name) in coders
     assert ("gaussian", "ansedu CompiledAnsCoder (numba)") in coders
+    # the compiled range coder's row, for both models, with the pure range coder's bits
+    for kind in ("categorical", "gaussian"):
+        row = [r for r in results["rows"] if (r["model"], r["coder"]) == (kind, "ansedu CompiledRangeEncoder (numba)")]
+        assert len(row) == 1 and row[0]["encode_ratio"] > 0 and row[0]["decode_ratio"] > 0
+        x, margs = fast._message(kind, 1000, np.random.default_rng(0 + 1000))  # the bench's message (--seed 0)
+        pure = RangeEncoder()
+        if kind == "categorical":
+            pure.encode(x, Categorical(margs[0]))
+        else:
+            pure.encode(x, QuantizedGaussian(fast.LO, fast.HI), *margs)
+        assert row[0]["bits"] == pure.num_bits()
     rows = {(r["model"], r["coder"]): r for r in results["rows"]}
     python = rows[("categorical", "ansedu AnsCoder (pure Python)")]
     compiled = rows[("categorical", "ansedu CompiledAnsCoder (numba)")]

@@ -6,8 +6,10 @@ Messages of 10^4 .. 10^max-exp symbols, from a 64-symbol categorical model and f
 per-symbol quantized Gaussians (a mean and a scale per symbol, symbols -127 .. 127). For
 each, in one run: bit-rate overhead over the information content under the coder's model
 and encode/decode ns/symbol of ansedu's pure-Python AnsCoder, CompiledAnsCoder (numba),
-InterleavedAnsCoder (numpy lanes, their number from choose_lanes), TansCoder (tables of the
-rANS step at precision 8, 8-bit words, 16-bit head; categorical only), constriction's ANS and
+InterleavedAnsCoder (numpy lanes, their number from choose_lanes), the compiled range coder
+(CompiledRangeEncoder/Decoder, numba; decoding the Gaussians' family runs the pure-Python
+decoder), TansCoder (tables of the rANS step at precision 8, 8-bit words, 16-bit head;
+categorical only), constriction's ANS and
 range coders, a Huffman code (categorical only) and zlib/bz2/lzma on the raw symbols
 (one byte each). Every round trip is verified. Ratios are to constriction's ANS coder
 measured in the same run. Pure Python and Huffman run only up to --python-max symbols;
@@ -24,7 +26,8 @@ import zlib
 import numpy as np
 
 from .. import AnsCoder, Categorical, HuffmanCode, QuantizedGaussian
-from ..fast import HAVE_NUMBA, CompiledAnsCoder, InterleavedAnsCoder, TansCoder, choose_lanes
+from ..fast import HAVE_NUMBA, CompiledAnsCoder, CompiledRangeDecoder, CompiledRangeEncoder, InterleavedAnsCoder
+from ..fast import TansCoder, choose_lanes
 from ._common import best_time, emit, environment, markdown_table, progress, section_parser
 
 LO, HI = -127, 127
@@ -55,6 +58,23 @@ def _ans(cls, kind, x, args, repeat, **kw):
         dec, td = best_time(lambda: cls(words, **kw).decode(model, len(x), *params), repeat)
     else:
         dec, td = best_time(lambda: cls(words, **kw).decode(model, *params), repeat)
+    return 32 * words.size, te, td, np.array_equal(dec, x)
+
+
+def _range(kind, x, args, repeat):
+    """ansedu's compiled range coder (a queue: symbols are encoded and decoded first to last)."""
+    model = Categorical(args[0]) if kind == "categorical" else QuantizedGaussian(LO, HI)
+    params = () if kind == "categorical" else args
+
+    def enc():
+        c = CompiledRangeEncoder()
+        c.encode(x, model, *params)
+        return c.get_compressed()
+    words, te = best_time(enc, repeat)
+    if kind == "categorical":
+        dec, td = best_time(lambda: CompiledRangeDecoder(words).decode(model, len(x)), repeat)
+    else:  # a family's lookup per symbol: the pure-Python decoder
+        dec, td = best_time(lambda: CompiledRangeDecoder(words).decode(model, *params), repeat)
     return 32 * words.size, te, td, np.array_equal(dec, x)
 
 
@@ -123,6 +143,7 @@ def _warm_up(kind) -> None:
     always hide it). Both sides are warmed alike."""
     x, margs = _message(kind, 10, np.random.default_rng(0))
     _ans(CompiledAnsCoder, kind, x, margs, 1)
+    _range(kind, x, margs, 1)
     try:
         _constriction(kind, x, margs, 1, False)
     except ImportError:
@@ -160,6 +181,7 @@ def measure(args) -> dict:
                 runs["constriction RangeEncoder"] = lambda: _constriction(kind, x, margs, args.repeat, True)
             except ImportError:
                 progress("constriction is not installed: its rows are left out")
+            runs["ansedu CompiledRangeEncoder (numba)"] = lambda: _range(kind, x, margs, args.repeat)
             if kind == "categorical":
                 runs["ansedu TansCoder (8/8/16 tables)"] = lambda: _tans(x, margs[0], args.repeat)
             if kind == "categorical" and n <= args.python_max:

@@ -9,3 +9,6 @@ __all__ += ["FamilyLookup", "InterleavedAnsCoder", "SlotLookup", "choose_lanes",
 from .tans import TansCoder
 
 __all__ += ["TansCoder"]
+from .range import CompiledRangeDecoder, CompiledRangeEncoder
+
+__all__ += ["CompiledRangeEncoder", "CompiledRangeDecoder"]
