@@ -336,7 +336,7 @@ def _family_lookup(kind, inv, lo_sym, hi_sym, total, free, free_int, leak, slot,
     lo = lo_sym + slot - free_int  # c(x + 1) <= 2^P - K + x + 1 - min
     if lo < lo_sym:
         lo = lo_sym
-    x = _invert(inv, (slot + 0.5) / total, loc, scale, lo_sym, hi_sym)
+    x = _invert(inv, (slot + 0.5) * (1.0 / total), loc, scale, lo_sym, hi_sym)  # (a constant: hoisted)
     if leak:
         if free == 0.0:
             x = lo_sym + slot
