@@ -14,23 +14,28 @@ What is compiled, and what stays Python:
   compiled; wider heads (``(20, 32, 96)``, ``(40, 64, 128)``) need Python's big
   integers and run the pure-Python coder;
 - encoding with one fixed model (:class:`~ansedu.EntropyModel`) passes its ``cdf`` and
-  masses to the kernel; a model family passes the arrays of its vectorized
-  ``intervals``; anything else (sequences of models, models without ``intervals``)
+  masses to the kernel; other models with ``intervals`` (``CategoricalTable``, a
+  continuous family with fixed parameters) pass the arrays of it; anything else (sequences of models, models without ``intervals``)
   runs the pure-Python coder;
 - the quantized Gaussian, Laplace and logistic families (per-symbol ``loc``/``scale``
   arrays) encode and decode in kernels that compute each ``c(x)`` with the family's own
   functions (``_leaky_c`` and the tails of :mod:`ansedu.models.families`, compiled by
   numba through ``register_jitable``: the same operations in the same order, no fused
   multiply-add, no fastmath), so the masses, and the words, are the pure-Python ones;
-  decoding guesses the symbol, checks it and searches (:func:`_family_lookup`);
-- decoding with one fixed model searches its ``cdf`` in the kernel (a family with fixed
-  parameters too, through its table); decoding with any other family (``CategoricalTable``,
-  a family of symbols outside int32) or a sequence of models calls the model's Python
-  ``lookup`` per symbol, i.e. it runs the pure-Python coder.
+  decoding guesses the symbol, checks it and searches (:func:`_family_lookup`), with
+  fixed parameters too (the kernel then reads one ``loc`` and ``scale``).
+  A family whose ``_c`` is not its own ``_leaky_c`` (replaced, as a test may do) runs in
+  Python, and so does decoding a family with symbols outside int32 (the decoded array);
+- decoding with one fixed model searches its ``cdf`` in the kernel; decoding with any other
+  family (``CategoricalTable``) or a sequence of models calls the model's Python ``lookup``
+  per symbol, i.e. it runs the pure-Python coder.
 
 numba is optional: without it (or with ``compiled=False``) every call runs the
 pure-Python coder and gives the same words. Compiled kernels are cached on disk
 (``cache=True``; numba honours ``NUMBA_CACHE_DIR`` if the package directory is read-only).
+numba checks a cached kernel against this file only: after editing the families'
+arithmetic in ``ansedu/models/families.py``, delete ``ansedu/fast/__pycache__/*.nbi``
+(or touch this file), or the kernels keep the old arithmetic.
 """
 
 from __future__ import annotations
