@@ -63,7 +63,7 @@ def test_family_encoding_is_compiled_and_identical(symbols, seed):
     slow.encode_reverse(symbols, family, means, stds)
     fast.encode_reverse(symbols, family, means, stds)
     assert np.array_equal(fast.get_compressed(), slow.get_compressed())
-    assert fast.decode(family, means, stds).tolist() == symbols  # Python lookup per symbol
+    assert fast.decode(family, means, stds).tolist() == symbols  # compiled lookup too
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, list])
@@ -234,3 +234,215 @@ def test_same_words_with_edge_masses_and_heads_at_the_flush_bound(setting, data)
     assert np.array_equal(fast.get_compressed(), slow.get_compressed())
     assert fast.decode(model, len(message)).tolist() == message.tolist()
     assert (fast.head, fast._n) == (head, 0)  # decoding undoes it exactly
+
+
+# -- model families: c(x) compiled from the families' own functions ---------------------------
+
+from ansedu import QuantizedLaplace, QuantizedLogistic  # noqa: E402
+from ansedu.errors import ModelError  # noqa: E402
+from ansedu.fast.compiled import _family_c, _family_kind  # noqa: E402
+from ansedu.models import families  # noqa: E402
+
+FAMILIES = [QuantizedGaussian, QuantizedLaplace, QuantizedLogistic]
+
+
+@functools.cache
+def _compiled_c():
+    import numba
+    _register_helpers()
+
+    @numba.njit
+    def c_all(kind, xs, locs, scales, lo, hi, total, free, free_int, out):
+        for i in range(xs.size):
+            out[i] = _family_c(kind, lo, hi, total, free, free_int, xs[i], locs[i], scales[i])
+    return c_all
+
+
+def _finite(lo, hi):
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+# locations and scales from ordinary to extreme: subnormal and huge scales, locations far
+# outside the range, exactly on half-integers (bin edges), and around the clamp |z| = 64
+LOCS = st.one_of(_finite(-300, 300), _finite(-1e308, 1e308), st.integers(-300, 300).map(lambda v: v + 0.5),
+                 st.sampled_from([0.0, -0.0, 2.0**50, -2.0**50, 1e-300, 5e-324]))
+SCALES = st.one_of(_finite(0.01, 100), _finite(5e-324, 1e308).filter(lambda v: v > 0),
+                   st.sampled_from([5e-324, 1e-300, 1.0 / 64, 1.0, 1e6, 1e300, 1.7e308]))
+
+
+@st.composite
+def _family_and_range(draw, precisions=(1, 2, 4, 8, 12, 16, 24, 32, 40, 52), wide=True):
+    """A family, a precision and a range of K <= 2^P symbols: small ranges, ranges filling the
+    slots (the leaky floor matters; K = 2^P leaves no free slot) and ranges far from 0."""
+    family = draw(st.sampled_from(FAMILIES))
+    P = draw(st.sampled_from(precisions))
+    K = draw(st.one_of(st.integers(1, min(2**P, 300)), st.sampled_from([2**P, max(1, 2**P - 1), max(1, 2**P >> 4)]),
+                       st.integers(1, min(2**P, 2**17))))
+    K = min(K, 2**P, 2**17)
+    far = 2**40 if wide else 2**31 - K  # (the decoders return int32 arrays)
+    lo = draw(st.one_of(st.integers(-K // 2 - 2, 0), st.integers(-far, far), st.sampled_from([-2**31, 2**31 - K])))
+    return family(lo, lo + K - 1, precision=P)
+
+
+def test_only_the_known_families_are_compiled():
+    assert [_family_kind(f(-3, 3)) for f in FAMILIES] == [0, 1, 2]
+    assert _family_kind(Categorical([0.5, 0.5])) == -1
+    model = QuantizedGaussian(-3, 3)
+    model._c = lambda *a: 0  # a replaced c(x) is not the family's: Python
+    assert _family_kind(model) == -1
+
+
+@settings(max_examples=200, deadline=None)
+@given(model=_family_and_range(), locs=st.lists(LOCS, min_size=1, max_size=30),
+       scales=st.lists(SCALES, min_size=1, max_size=30), data=st.data())
+def test_family_c_is_bit_identical_compiled(model, locs, scales, data):
+    """c(x) compiled equals c(x) in Python (_leaky_c on Python floats) and in numpy (_c_array),
+    for every x of the range and its edges (min, max + 1), at extreme locations and scales."""
+    n = min(len(locs), len(scales))
+    lo, hi = model.min_symbol, model.max_symbol
+    inner = data.draw(st.lists(st.integers(lo, hi + 1), min_size=n, max_size=n))
+    xs = np.array(inner + [lo, hi + 1] * n, dtype=np.int64)
+    loc = np.resize(np.array(locs[:n], dtype=float), xs.size)
+    scale = np.resize(np.array(scales[:n], dtype=float), xs.size)
+    out = np.zeros(xs.size, dtype=np.int64)
+    _compiled_c()(_family_kind(model), xs, loc, scale, lo, hi, model._total, model._free, model._free_int, out)
+    python = [model._c(int(x), float(a), float(b)) for x, a, b in zip(xs, loc, scale)]
+    assert out.tolist() == python
+    mid = (xs > lo) & (xs <= hi)  # _c_array's domain (the edges are set, not computed)
+    if mid.any():
+        assert model._c_array(xs[mid].astype(float), loc[mid], scale[mid]).astype(np.int64).tolist() == out[mid].tolist()
+
+
+def _family_message(draw, model, n, extreme):
+    lo, hi = model.min_symbol, model.max_symbol
+    if extreme:
+        locs = draw(st.lists(LOCS, min_size=n, max_size=n))
+        scales = draw(st.lists(SCALES, min_size=n, max_size=n))
+    else:
+        mid = (lo + hi) / 2
+        locs = draw(st.lists(_finite(mid - (hi - lo), mid + (hi - lo)), min_size=n, max_size=n))
+        scales = draw(st.lists(_finite(0.05, max(1.0, (hi - lo) / 2)), min_size=n, max_size=n))
+    symbols = draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n))
+    return np.array(symbols, dtype=np.int64), np.array(locs, dtype=float), np.array(scales, dtype=float)
+
+
+@pytest.mark.parametrize("setting", COMPILED, ids=str)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_family_words_and_decoding_identical_both_ways(setting, data):
+    P, W, S = setting
+    model = data.draw(_family_and_range(precisions=(P,), wide=False))
+    n = data.draw(st.integers(0, 60))
+    symbols, locs, scales = _family_message(data.draw, model, n, data.draw(st.booleans()))
+    slow, fast = _pair(setting)
+    cut = data.draw(st.integers(0, n))  # two calls: the second continues the first's bulk
+    for part in (slice(cut, n), slice(0, cut)):
+        slow.encode_reverse(symbols[part], model, locs[part], scales[part])
+        fast.encode_reverse(symbols[part].tolist() if cut % 2 else symbols[part], model, locs[part], scales[part])
+    words = slow.get_compressed()
+    assert np.array_equal(fast.get_compressed(), words) and (fast.head, fast._n) == (slow.head, slow._n)
+    # decode the pure-Python words with both, and the compiled words with the pure-Python coder
+    ref = AnsCoder(words, precision=P, word_size=W, head_size=S)
+    got = CompiledAnsCoder(words, precision=P, word_size=W, head_size=S)
+    assert ref.decode(model, locs, scales).tolist() == symbols.tolist()
+    original = model.lookup
+    model.lookup = lambda *a: pytest.fail("the compiled decoder called the Python lookup")
+    try:
+        assert got.decode(model, locs, scales).tolist() == symbols.tolist()
+    finally:
+        model.lookup = original
+    assert (got.head, got._n) == (ref.head, ref._n)
+    assert np.array_equal(got.get_compressed(), ref.get_compressed())
+    back = AnsCoder(fast.get_compressed(), precision=P, word_size=W, head_size=S)
+    assert back.decode(model, locs, scales).tolist() == symbols.tolist()
+
+
+@pytest.mark.parametrize("setting", [(24, 32, 64), (12, 16, 32), (32, 32, 64)], ids=str)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_family_decoding_garbage_is_identical(setting, data):
+    """Decoding words that were not encoded with these parameters (any slots, any heads): the
+    same symbols and the same final state, slot for slot, as the pure-Python decoder."""
+    P, W, S = setting
+    model = data.draw(_family_and_range(precisions=(P,), wide=False))
+    n = data.draw(st.integers(1, 80))
+    _, locs, scales = _family_message(data.draw, model, n, data.draw(st.booleans()))
+    words = np.array(data.draw(st.lists(st.integers(0, 2**W - 1), min_size=2, max_size=40)),
+                     dtype=AnsCoder(precision=P, word_size=W, head_size=S).dtype)
+    words[-1] |= 1  # a valid top word (non-zero)
+    ref = AnsCoder(words, precision=P, word_size=W, head_size=S)
+    got = CompiledAnsCoder(words, precision=P, word_size=W, head_size=S)
+    start = (got.head, got._n)
+    try:
+        want = ref.decode(model, locs, scales)
+    except DecodeError:
+        _raises_same(lambda: ref.decode(model, locs, scales), lambda: got.decode(model, locs, scales))
+        assert (got.head, got._n) == start  # unchanged
+        return
+    assert got.decode(model, locs, scales).tolist() == want.tolist()
+    assert (got.head, got._n) == (ref.head, ref._n)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("K", [41, 2**17 + 1])  # a fixed model with its table, and one without
+def test_fixed_parameter_family_identical(family, K):
+    model = family(-(K // 2), K // 2, 3.5, 7.25)
+    rng = np.random.default_rng(K)
+    symbols = np.clip(np.round(rng.normal(3.5, 7.25, 3000)), -(K // 2), K // 2).astype(np.int64)
+    slow, fast = AnsCoder(), CompiledAnsCoder()
+    slow.encode_reverse(symbols, model)
+    fast.encode_reverse(symbols, model)
+    assert np.array_equal(fast.get_compressed(), slow.get_compressed())
+    got = CompiledAnsCoder(slow.get_compressed())
+    assert got.decode(model, symbols.size).tolist() == symbols.tolist()
+    assert got.head == AnsCoder().head and got._n == 0
+
+
+def _raises_same(call_slow, call_fast):
+    """Both calls raise the same error type and message."""
+    with pytest.raises(Exception) as slow_exc:
+        call_slow()
+    with pytest.raises(type(slow_exc.value)) as fast_exc:
+        call_fast()
+    assert str(fast_exc.value) == str(slow_exc.value)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_family_bad_input_raises_the_same_errors_and_changes_nothing(family, data):
+    model = family(-20, 20)
+    n = data.draw(st.integers(1, 30))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    symbols, locs, scales = rng.integers(-20, 21, n), rng.normal(0, 10, n), rng.uniform(0.3, 20, n)
+    slow, fast = AnsCoder(), CompiledAnsCoder()
+    for coder in (slow, fast):
+        coder.encode_reverse(symbols, model, locs, scales)
+    before = fast.get_compressed(), fast.head
+    # one bad entry: a symbol outside the range, a non-finite location, a non-positive or non-finite scale
+    i = data.draw(st.integers(0, n - 1))
+    what = data.draw(st.sampled_from(["symbol", "loc", "scale", "short", "both"]))
+    bad_sym, bad_loc, bad_scale = symbols.copy(), locs.copy(), scales.copy()
+    if what in ("symbol", "both"):
+        bad_sym[i] = data.draw(st.sampled_from([-21, 21, 2**40]))
+    if what in ("loc", "both"):
+        bad_loc[data.draw(st.integers(0, n - 1))] = data.draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    if what == "scale":
+        bad_scale[i] = data.draw(st.sampled_from([0.0, -1.0, np.nan, np.inf, -0.0]))
+    if what == "short":
+        bad_scale = bad_scale[:-1]
+    _raises_same(lambda: slow.encode_reverse(bad_sym, model, bad_loc, bad_scale),
+                 lambda: fast.encode_reverse(bad_sym, model, bad_loc, bad_scale))
+    assert np.array_equal(fast.get_compressed(), before[0]) and fast.head == before[1]
+    if what != "symbol":
+        _raises_same(lambda: slow.clone().decode(model, bad_loc, bad_scale),
+                     lambda: fast.decode(model, bad_loc, bad_scale))
+        assert np.array_equal(fast.get_compressed(), before[0]) and fast.head == before[1]
+    # decoding more symbols than were encoded runs out (a bad parameter past that point is
+    # still found first, as the pure-Python coder checks all parameters before decoding)
+    longer = np.concatenate([locs, np.zeros(10**4)]), np.concatenate([scales, np.ones(10**4)])
+    if data.draw(st.booleans()):
+        longer[1][-1] = -1.0
+    _raises_same(lambda: slow.clone().decode(model, *longer), lambda: fast.decode(model, *longer))
+    assert np.array_equal(fast.get_compressed(), before[0]) and fast.head == before[1]
+    assert fast.decode(model, locs, scales).tolist() == symbols.tolist()

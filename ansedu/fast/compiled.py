@@ -14,16 +14,28 @@ What is compiled, and what stays Python:
   compiled; wider heads (``(20, 32, 96)``, ``(40, 64, 128)``) need Python's big
   integers and run the pure-Python coder;
 - encoding with one fixed model (:class:`~ansedu.EntropyModel`) passes its ``cdf`` and
-  masses to the kernel; a model family passes the arrays of its vectorized
-  ``intervals``; anything else (sequences of models, models without ``intervals``)
+  masses to the kernel; other models with ``intervals`` (``CategoricalTable``, a
+  continuous family with fixed parameters) pass the arrays of it; anything else (sequences of models, models without ``intervals``)
   runs the pure-Python coder;
-- decoding with one fixed model searches its ``cdf`` in the kernel; decoding with a
-  family (or a sequence of models) calls the model's Python ``lookup`` per symbol, i.e.
-  it runs the pure-Python coder.
+- the quantized Gaussian, Laplace and logistic families (per-symbol ``loc``/``scale``
+  arrays) encode and decode in kernels that compute each ``c(x)`` with the family's own
+  functions (``_leaky_c`` and the tails of :mod:`ansedu.models.families`, compiled by
+  numba through ``register_jitable``: the same operations in the same order, no fused
+  multiply-add, no fastmath), so the masses, and the words, are the pure-Python ones;
+  decoding guesses the symbol, checks it and searches (:func:`_family_lookup`), with
+  fixed parameters too (the kernel then reads one ``loc`` and ``scale``).
+  A family whose ``_c`` is not its own ``_leaky_c`` (replaced, as a test may do) runs in
+  Python, and so does decoding a family with symbols outside int32 (the decoded array);
+- decoding with one fixed model searches its ``cdf`` in the kernel; decoding with any other
+  family (``CategoricalTable``) or a sequence of models calls the model's Python ``lookup``
+  per symbol, i.e. it runs the pure-Python coder.
 
 numba is optional: without it (or with ``compiled=False``) every call runs the
 pure-Python coder and gives the same words. Compiled kernels are cached on disk
 (``cache=True``; numba honours ``NUMBA_CACHE_DIR`` if the package directory is read-only).
+numba checks a cached kernel against this file only: after editing the families'
+arithmetic in ``ansedu/models/families.py``, delete ``ansedu/fast/__pycache__/*.nbi``
+(or touch this file), or the kernels keep the old arithmetic.
 """
 
 from __future__ import annotations
@@ -36,7 +48,10 @@ import numpy as np
 
 from ..coders.streaming import AnsCoder
 from ..errors import DecodeError
+from ..models import families as _families
 from ..models.categorical import EntropyModel
+from ..models.families import _leaky_c
+from .._validate import as_integers
 from ..models.protocol import _models_of, _param_arrays, check_amount, num_params
 
 __all__ = ["CompiledAnsCoder", "HAVE_NUMBA"]
@@ -168,6 +183,12 @@ def _register_helpers() -> None:
         return lambda a, b: mulhi_u64(a, b)
 
     register_jitable(_divide)
+    # The families' arithmetic, compiled from the very functions the pure-Python coder runs
+    # (numba's default float semantics: IEEE operations as written, never contracted into a
+    # fused multiply-add or reordered; the tests check c(x) bit for bit).
+    for f in (_families._gaussian_tail, _families._exp_pos, _families._laplace_tail,
+              _families._logistic_tail, _leaky_c, _family_c, _invert, _family_lookup):
+        register_jitable(f)
     _REGISTERED.append(True)
 
 
@@ -240,6 +261,188 @@ def _decode_loop(cdf, masses, hint, bucket_shift, amt, head, words, n, P, W, low
     return amt, head, n
 
 
+# -- model families: c(x) in the loop ------------------------------------------------------
+
+#: the families' lower tails the kernels know, by number (``kind``)
+_KINDS = {_families._gaussian_tail: 0, _families._laplace_tail: 1, _families._logistic_tail: 2}
+_INT32 = (-2**31, 2**31 - 1)
+
+
+def _family_kind(model):
+    """``kind`` of a quantized continuous family whose ``c(x)`` the kernels compute, or -1."""
+    if not isinstance(model, _families._QuantizedContinuous):
+        return -1
+    c = getattr(model, "_c", None)
+    if not (getattr(c, "func", None) is _leaky_c and c.args[0] is model._tail):
+        return -1  # c(x) is not the family's own _leaky_c (replaced): Python
+    return _KINDS.get(model._tail, -1)
+
+
+def _family_c(kind, lo_sym, hi_sym, total, free, free_int, x, loc, scale):
+    """The family's ``c(x)``: :func:`ansedu.models.families._leaky_c` with its tail."""
+    if kind == 0:
+        return _leaky_c(_families._gaussian_tail, lo_sym, hi_sym, total, free, free_int, x, loc, scale)
+    if kind == 1:
+        return _leaky_c(_families._laplace_tail, lo_sym, hi_sym, total, free, free_int, x, loc, scale)
+    return _leaky_c(_families._logistic_tail, lo_sym, hi_sym, total, free, free_int, x, loc, scale)
+
+
+_INVERSES: dict = {}
+_INVERSE_CELLS = 1 << 14
+
+
+def _inverse_table(kind):
+    """``z_j`` with ``F(z_j) = j / N`` (``N`` = :data:`_INVERSE_CELLS`) for the family's own
+    standardized CDF ``F`` (its ``_tail``), by bisection; ``z_0 = -_Z_MAX``, ``z_N = _Z_MAX``.
+    The decoder interpolates it for its guesses (any floating point is fine for a guess: the
+    guess is checked with the exact ``c``)."""
+    if kind not in _INVERSES:
+        tail = next(t for t, k in _KINDS.items() if k == kind)
+        p = np.arange(_INVERSE_CELLS + 1) / _INVERSE_CELLS
+        q = np.minimum(p, 1.0 - p)  # the lower tail's probability
+        lo, hi = np.zeros_like(q), np.full_like(q, _families._Z_MAX)
+        for _ in range(64):  # F(-u) = tail(u) is non-increasing in u
+            mid = 0.5 * (lo + hi)
+            right = np.asarray(tail(mid)) > q
+            lo = np.where(right, mid, lo)
+            hi = np.where(right, hi, mid)
+        _INVERSES[kind] = np.where(p < 0.5, -hi, hi)
+    return _INVERSES[kind]
+
+
+def _invert(inv, p, loc, scale, lo_sym, hi_sym):
+    """A guess ``floor(loc + scale F^-1(p) + 1/2)`` for ``0 < p < 1``, from the table ``inv``
+    (as ``_QuantizedContinuous._invert`` guesses with the exact inverse)."""
+    cells = inv.size - 1
+    t = p * cells
+    j = int(t)
+    if j >= cells:
+        j = cells - 1
+    z = inv[j] + (t - j) * (inv[j + 1] - inv[j])
+    g = loc + scale * z + 0.5
+    if not g < 4503599627370496.0:  # 2^52 (also NaN)
+        return hi_sym
+    if g < -4503599627370496.0:
+        return lo_sym
+    return int(np.floor(g))
+
+
+def _family_lookup(kind, inv, lo_sym, hi_sym, total, free, free_int, leak, slot, loc, scale):
+    """``(x, c(x), m(x))`` with ``c(x) <= slot < c(x + 1)``: what the family's ``lookup``
+    returns (the answer is unique, as ``c`` increases; only the way there differs).
+
+    As ``_QuantizedContinuous.lookup``: a bracket from the leaky floor, a guess from the inverse
+    CDF (the table of :func:`_inverse_table` here, ``_guess``'s correction for the leaky floor
+    when it matters), checked with two evaluations of ``c``; a wrong guess gallops and bisects
+    as ``ansedu.models.families._search`` does (restated: numba cannot take its ``c``)."""
+    hi = lo_sym + slot  # c(x) >= x - min
+    if hi > hi_sym:
+        hi = hi_sym
+    lo = lo_sym + slot - free_int  # c(x + 1) <= 2^P - K + x + 1 - min
+    if lo < lo_sym:
+        lo = lo_sym
+    x = _invert(inv, (slot + 0.5) * (1.0 / total), loc, scale, lo_sym, hi_sym)  # (a constant: hoisted)
+    if leak:
+        if free == 0.0:
+            x = lo_sym + slot
+        else:
+            p = (slot + 0.5 - (x - lo_sym)) / free
+            if p <= 0.0:
+                x = lo_sym + slot
+            elif p >= 1.0:
+                x = lo_sym + slot - free_int
+            else:
+                x = _invert(inv, p, loc, scale, lo_sym, hi_sym)
+    if x < lo:
+        x = lo
+    elif x > hi:
+        x = hi
+    cx = _family_c(kind, lo_sym, hi_sym, total, free, free_int, x, loc, scale)
+    step = 1
+    if cx <= slot:
+        cx1 = _family_c(kind, lo_sym, hi_sym, total, free, free_int, x + 1, loc, scale)
+        if slot < cx1:
+            return x, cx, cx1 - cx  # the guess was right (the common case)
+        lo = x + 1  # c(x + 1) <= slot: the answer is right of x
+        while lo < hi:
+            probe = lo + step
+            if probe > hi:
+                break
+            if _family_c(kind, lo_sym, hi_sym, total, free, free_int, probe, loc, scale) > slot:
+                hi = probe - 1
+                break
+            lo = probe
+            step += step
+    else:
+        hi = x - 1  # c(x) > slot: the answer is left of x
+        while lo < hi:
+            probe = hi + 1 - step
+            if probe < lo:
+                break
+            if _family_c(kind, lo_sym, hi_sym, total, free, free_int, probe, loc, scale) <= slot:
+                lo = probe
+                break
+            hi = probe - 1
+            step += step
+    while lo < hi:  # invariant: c(lo) <= slot < c(hi + 1)
+        mid = (lo + hi + 1) // 2
+        if _family_c(kind, lo_sym, hi_sym, total, free, free_int, mid, loc, scale) <= slot:
+            lo = mid
+        else:
+            hi = mid - 1
+    c = _family_c(kind, lo_sym, hi_sym, total, free, free_int, lo, loc, scale)
+    return lo, c, _family_c(kind, lo_sym, hi_sym, total, free, free_int, lo + 1, loc, scale) - c
+
+
+def _family_encode_loop(kind, symbols, loc, scale, stride, lo_sym, hi_sym, total, free, free_int,
+                        head, words, n, P, W, shift, mask):
+    """Encode in reverse with a family: ``c(x)`` and ``c(x + 1)`` in the loop (what the family's
+    ``intervals`` computes, edges included: ``c(min) = 0``, ``c(max + 1) = 2^P``), with the
+    parameters ``loc[i * stride]``, ``scale[i * stride]`` (``stride`` 0: fixed parameters).
+    Returns ``(bad, head, n)`` as :func:`_encode_loop`; ``bad >= 0`` also for a bad parameter."""
+    for i in range(symbols.size - 1, -1, -1):
+        x = symbols[i]
+        lc = loc[i * stride]
+        sc = scale[i * stride]
+        if x < lo_sym or x > hi_sym or not (-np.inf < lc < np.inf and 0.0 < sc < np.inf):
+            return i, head, n
+        c = _family_c(kind, lo_sym, hi_sym, total, free, free_int, x, lc, sc)
+        m = np.uint64(_family_c(kind, lo_sym, hi_sym, total, free, free_int, x + 1, lc, sc) - c)
+        # Mirrors AnsCoder.encode_reverse (as _encode_loop does): flush, then the step.
+        if (head >> shift) >= m:
+            words[n] = head & mask
+            n += 1
+            head >>= W
+        q = head // m
+        head = (q << P) + (head - q * m) + np.uint64(c)
+    return -1, head, n
+
+
+def _family_decode_loop(kind, inv, loc, scale, stride, lo_sym, hi_sym, total, free, free_int, leak,
+                        amt, head, words, n, P, W, low, out):
+    """Decode ``amt`` symbols with a family; returns ``(done, head, n, why)``: ``why`` 0 done,
+    1 the data ran out at symbol ``done``, 2 a bad parameter at ``done`` (the caller raises
+    the pure path's error, changing nothing)."""
+    pmask = (np.uint64(1) << P) - np.uint64(1)
+    for i in range(amt):
+        lc = loc[i * stride]
+        sc = scale[i * stride]
+        if not (-np.inf < lc < np.inf and 0.0 < sc < np.inf):
+            return i, head, n, 2
+        slot = head & pmask
+        x, c, m = _family_lookup(kind, inv, lo_sym, hi_sym, total, free, free_int, leak,
+                                 np.int64(slot), lc, sc)
+        # Mirrors AnsCoder.decode (as _decode_loop does): the undone step and the refill.
+        head = np.uint64(m) * (head >> P) + slot - np.uint64(c)
+        if head < low:
+            if n == 0:
+                return i, head, n, 1
+            n -= 1
+            head = (head << W) | words[n]
+        out[i] = x
+    return amt, head, n, 0
+
+
 class CompiledAnsCoder(AnsCoder):
     """:class:`~ansedu.AnsCoder` with its loops compiled by numba (same arguments, same words).
 
@@ -292,6 +495,9 @@ class CompiledAnsCoder(AnsCoder):
         one, _ = _models_of(model, self.precision)
         if not self.compiled or one is None or not hasattr(one, "intervals"):
             return self._python(AnsCoder.encode_reverse, symbols, model, *params)
+        kind = _family_kind(one)
+        if kind >= 0 and num_params(one) == 2:
+            return self._encode_family(kind, one, symbols, params)
         if isinstance(one, EntropyModel) and not params:
             starts, masses, magic, shifts = _fixed_tables(one)
             if isinstance(symbols, np.ndarray) and symbols.dtype in (np.int64, np.int32) and symbols.ndim == 1:
@@ -324,6 +530,11 @@ class CompiledAnsCoder(AnsCoder):
     def decode(self, model, *args):
         """As :meth:`AnsCoder.decode`; compiled for one fixed model and an amount."""
         one, _ = _models_of(model, self.precision)
+        kind = _family_kind(one) if self.compiled else -1
+        if kind >= 0 and not _INT32[0] <= one.min_symbol <= one.max_symbol <= _INT32[1]:
+            kind = -1  # the decoded int32 array could not hold every symbol: Python (and its error)
+        if kind >= 0 and (num_params(one) == 2 or (len(args) == 1 and args[0] is not None)):
+            return self._decode_family(kind, one, args)
         if (not self.compiled or not isinstance(one, EntropyModel) or num_params(one)
                 or len(args) != 1 or args[0] is None):
             return self._python(AnsCoder.decode, model, *args)
@@ -338,6 +549,59 @@ class CompiledAnsCoder(AnsCoder):
                                        _U(self.head), self._words, self._n, _U(self.precision),
                                        _U(self.word_size), _U(self._low), out)
         if done < amt:
+            raise DecodeError(
+                f"ran out of compressed data after decoding {done} of {amt} symbols: the coder is "
+                "empty, or its data is truncated or corrupted (the coder is unchanged)")
+        self.head, self._n = int(head), int(n)
+        return out
+
+    # -- model families ------------------------------------------------------------------
+
+    def _family_constants(self, one):
+        return (one.min_symbol, one.max_symbol, one._total, one._free, one._free_int)
+
+    def _encode_family(self, kind, one, symbols, params) -> None:
+        """Encode with a quantized continuous family (per-symbol ``loc``/``scale``)."""
+        if isinstance(symbols, np.ndarray) and symbols.dtype in (np.int64, np.int32) and symbols.ndim == 1:
+            sym = symbols  # checked by the loop
+        else:
+            sym = as_integers(symbols)  # AnsCoder's first check: raises before anything changes
+        arrays = _param_arrays(one, params, sym.size)  # the counts and lengths, as AnsCoder checks them
+        loc, scale = (np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
+        if sym.size == 0:
+            return
+        words = np.empty(self._n + sym.size + 1, dtype=self.dtype)  # (as encode_reverse)
+        words[:self._n] = self._words[:self._n]
+        bad, head, n = _compiled(_family_encode_loop)(
+            kind, sym, loc, scale, 1, *self._family_constants(one), _U(self.head), words, self._n,
+            _U(self.precision), _U(self.word_size), _U(self.head_size - self.precision),
+            _U((1 << self.word_size) - 1))
+        if bad >= 0:
+            one.intervals(sym, *arrays)  # raises the pure path's error (the first bad symbol or parameter)
+            raise AssertionError(f"the compiled loop rejected symbol {bad}, the family accepts it")
+        self._words, self._n, self.head = words[:n], int(n), int(head)
+
+    def _decode_family(self, kind, one, args):
+        """Decode with a quantized continuous family: per-symbol parameter arrays, or fixed
+        parameters and an amount."""
+        if num_params(one):
+            arrays = _param_arrays(one, args)  # as decoding_lookup: the count and the shapes
+            loc, scale = (np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
+            amt, stride = loc.size, 1
+        else:
+            amt, stride, arrays = check_amount(args[0]), 0, ()
+            loc, scale = (np.array([v], dtype=np.float64) for v in one.params)
+        out = np.empty(amt, dtype=np.int32)
+        done, head, n, why = _compiled(_family_decode_loop)(
+            kind, _inverse_table(kind), loc, scale, stride, *self._family_constants(one),
+            bool(one._leak_matters), amt, _U(self.head), self._words, self._n, _U(self.precision),
+            _U(self.word_size), _U(self._low), out)
+        if why:
+            # AnsCoder checks every parameter before decoding: its error comes first
+            if arrays and callable(getattr(one, "check_params", None)):
+                one.check_params(*arrays)
+            if why == 2:
+                raise AssertionError(f"the compiled loop rejected parameter {done}, the family accepts it")
             raise DecodeError(
                 f"ran out of compressed data after decoding {done} of {amt} symbols: the coder is "
                 "empty, or its data is truncated or corrupted (the coder is unchanged)")

@@ -52,6 +52,7 @@ corrects it: usually two evaluations of ``c``, at worst ``O(log K)`` (a bisectio
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -116,7 +117,7 @@ def _gaussian_tail(u):
 
 _EXP_HALVINGS = 10  # exp(u) = exp(u / 2^10) ^ (2^10): ten squarings in _exp_pos
 _EXP_SCALE = 1.0 / (1 << _EXP_HALVINGS)  # a power of two: the scaling is exact
-_INV_FACT = [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5]  # 1/6!, 1/5!, ..., 1/2!
+_INV_FACT = (1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5)  # 1/6!, ..., 1/2! (a tuple: numba reads it too)
 
 
 def _exp_pos(u):
@@ -180,6 +181,31 @@ def _check_range(min_symbol, max_symbol, precision):
     return min_symbol, max_symbol, precision
 
 
+def _leaky_c(tail, min_symbol, max_symbol, total, free, free_int, x, loc, scale):
+    """``c(x)`` for one symbol ``min <= x <= max + 1`` of the leaky quantization of a symmetric
+    distribution with lower tail ``tail`` (``free = 2^P - K`` as a float and as ``free_int``).
+
+    The decoder's path: Python ints and floats here (a model binds its constants, see
+    ``_QuantizedContinuous.__init__``), and the same function compiled by numba in
+    :mod:`ansedu.fast.compiled`, so that both compute every ``c(x)`` with the same operations.
+    Right of the location ``floor(F(z) (2^P - K))`` is ``(2^P - K) - ceil(F(-z) (2^P - K))``
+    (see ``_c_array``, the vectorized spelling of the same formula).
+    """
+    if x == min_symbol:
+        return 0
+    if x > max_symbol:
+        return total
+    z = (x - 0.5 - loc) / scale
+    if z < 0.0:
+        u = -z
+        if u > _Z_MAX:
+            u = _Z_MAX
+        return math.floor(tail(u) * free) + (x - min_symbol)
+    if z > _Z_MAX:
+        z = _Z_MAX
+    return free_int - math.ceil(tail(z) * free) + (x - min_symbol)
+
+
 class _QuantizedContinuous:
     """A continuous location-scale distribution quantized leakily to the integers ``min .. max``.
 
@@ -199,6 +225,8 @@ class _QuantizedContinuous:
         # Whether the leaky floor (K of the 2^P slots) moves the symbols' slots enough for the
         # lookup's guess to correct for it (it costs one more approximate inverse CDF).
         self._leak_matters = self.num_symbols << 12 > self._total
+        self._c = functools.partial(_leaky_c, self._tail, self.min_symbol, self.max_symbol, self._total,
+                                    self._free, self._free_int)
         if (loc is None) != (scale is None):
             raise ModelError(f"give both {self._param_names[0]} and {self._param_names[1]} (fixed parameters) "
                              "or neither (a model family with per-symbol parameter arrays)")
@@ -266,28 +294,15 @@ class _QuantizedContinuous:
 
     # -- the quantized CDF: one function for arrays and scalars ---------------------------
 
-    # The two functions below are the scalar and the array spelling of the same formula; the
-    # arithmetic in them that can round (``_tail``, the standardization, the product) is the same
-    # code or the same single operation, and the rest (abs, min, select, floor, ceil) is exact.
+    # ``self._c(x, loc, scale)`` (the scalar spelling, for one symbol ``min <= x <= max + 1``:
+    # the decoder's path) is :func:`_leaky_c` with this model's constants bound (set in __init__;
+    # a partial costs no more per call than a method reading them from ``self``), and
+    # ``_c_array`` below is the array spelling of the same formula; the arithmetic in them that
+    # can round (``_tail``, the standardization, the product) is the same code or the same single
+    # operation, and the rest (abs, min, select, floor, ceil) is exact.
     # The distributions are symmetric, F(z) = 1 - F(-z), and right of the location
     # floor(F(z) (2^P - K)) is computed as (2^P - K) - ceil(F(-z) (2^P - K)): the same number in
     # exact arithmetic, but without rounding 1 - F(-z) (which would lose the upper tail).
-
-    def _c(self, x, loc, scale) -> int:
-        """``c(x)`` for one symbol ``min <= x <= max + 1`` (Python int and floats): the decoder's path."""
-        if x == self.min_symbol:
-            return 0
-        if x > self.max_symbol:
-            return self._total
-        z = (x - 0.5 - loc) / scale
-        if z < 0.0:
-            u = -z
-            if u > _Z_MAX:
-                u = _Z_MAX
-            return math.floor(self._tail(u) * self._free) + (x - self.min_symbol)
-        if z > _Z_MAX:
-            z = _Z_MAX
-        return self._free_int - math.ceil(self._tail(z) * self._free) + (x - self.min_symbol)
 
     def _c_array(self, x, loc, scale):
         """``c(x)`` for arrays of ``min < x <= max`` (floats): the vectorized encoder's path."""
