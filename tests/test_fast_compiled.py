@@ -446,3 +446,76 @@ def test_family_bad_input_raises_the_same_errors_and_changes_nothing(family, dat
     _raises_same(lambda: slow.clone().decode(model, *longer), lambda: fast.decode(model, *longer))
     assert np.array_equal(fast.get_compressed(), before[0]) and fast.head == before[1]
     assert fast.decode(model, locs, scales).tolist() == symbols.tolist()
+
+
+def test_a_stale_family_kernel_falls_back_to_python(monkeypatch):
+    """If the compiled family kernels disagree with the pure coder (as a cached kernel would after
+    an edit of families.py), the family runs in Python, with a warning that says what to delete."""
+    import warnings
+
+    import ansedu.fast.compiled as compiled
+    from ansedu.models.families import QuantizedLaplace
+
+    class Disagreeing(compiled.AnsCoder):  # the "pure" side of the check, made to differ
+        def get_compressed(self):
+            words = super().get_compressed().copy()
+            words[0] ^= 1
+            return words
+
+    monkeypatch.setattr(compiled, "_MATCHED", {})
+    monkeypatch.setattr(compiled, "AnsCoder", Disagreeing)
+    model = QuantizedLaplace(-20, 20)
+    with pytest.warns(RuntimeWarning, match=r"disagree.*\.nbi"):
+        assert compiled._family_kind(model) == -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # checked once per process and family
+        assert compiled._family_kind(model) == -1
+    monkeypatch.setattr(compiled, "_MATCHED", {})
+    monkeypatch.setattr(compiled, "AnsCoder", Disagreeing.__mro__[1])
+    assert compiled._family_kind(model) == 1  # agreeing kernels are used
+
+
+def test_decoding_more_symbols_than_the_data_holds_runs_out_like_ansCoder():
+    """A huge amount is decoded chunk by chunk: the data runs out (DecodeError, coder unchanged),
+    as in AnsCoder, instead of a failed allocation."""
+    from ansedu.errors import DecodeError
+    from ansedu.models.families import QuantizedGaussian
+
+    for model, params in ((Categorical([0.5, 0.25, 0.25]), ()), (QuantizedGaussian(-5, 5, 0.0, 1.0), ())):
+        coder = CompiledAnsCoder()
+        coder.encode_reverse(np.array([0, 1, 2] * 10), model)
+        before = coder.get_compressed()
+        with pytest.raises(DecodeError, match=r"after decoding \d+ of 9223372036854775807"):
+            coder.decode(model, 2**63 - 1)
+        assert np.array_equal(coder.get_compressed(), before)
+        assert coder.decode(model, 30).tolist() == [0, 1, 2] * 10
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_decoding_in_chunks_gives_the_same_symbols_and_state(monkeypatch, chunk):
+    import ansedu.fast.compiled as compiled
+
+    rng = np.random.default_rng(chunk)
+    model = Categorical(rng.dirichlet(np.ones(9)))
+    family = QuantizedGaussian(-40, 40)
+    x = rng.integers(0, 9, 200)
+    loc, scale = rng.normal(0, 10, 150), rng.uniform(0.5, 20, 150)
+    y = np.clip(np.round(rng.normal(loc, scale)), -40, 40).astype(np.int64)
+    whole, pieces = CompiledAnsCoder(), CompiledAnsCoder()
+    for coder in (whole, pieces):
+        coder.encode_reverse(y, family, loc, scale)
+        coder.encode_reverse(x, model)
+    expected = (whole.decode(model, 200), whole.decode(family, loc, scale))
+    monkeypatch.setattr(compiled, "_CHUNK", chunk)
+    got = (pieces.decode(model, 200), pieces.decode(family, loc, scale))
+    assert [a.tolist() for a in got] == [a.tolist() for a in expected] == [x.tolist(), y.tolist()]
+    assert pieces.is_empty() and whole.is_empty()
+    # a bad parameter in a later chunk is still named by the pure path's check, coder unchanged
+    coder = CompiledAnsCoder()
+    coder.encode_reverse(y, family, loc, scale)
+    before = coder.get_compressed()
+    bad = scale.copy()
+    bad[-1] = -1.0
+    with pytest.raises(Exception, match=r"std\[149\] is -1.0"):
+        coder.decode(family, loc, bad)
+    assert np.array_equal(coder.get_compressed(), before)

@@ -35,7 +35,9 @@ pure-Python coder and gives the same words. Compiled kernels are cached on disk
 (``cache=True``; numba honours ``NUMBA_CACHE_DIR`` if the package directory is read-only).
 numba checks a cached kernel against this file only: after editing the families'
 arithmetic in ``ansedu/models/families.py``, delete ``ansedu/fast/__pycache__/*.nbi``
-(or touch this file), or the kernels keep the old arithmetic.
+(or touch this file) to recompile. A stale kernel cannot give wrong output: on the first use
+of each family in a process, :func:`_kernels_match` compares the kernels with the pure-Python
+coder on a short message and, if they differ, warns and runs that family in Python.
 """
 
 from __future__ import annotations
@@ -140,6 +142,7 @@ def _divide(n, magic, l):
     return (n + _mulhi(magic, n)) >> l
 
 
+_CHUNK = 1 << 22  # symbols per kernel call when decoding (the output grows chunk by chunk)
 _TABLES: dict = {}  # the masses' bytes -> the tables of _fixed_tables, for the last few models
 
 
@@ -275,7 +278,42 @@ def _family_kind(model):
     c = getattr(model, "_c", None)
     if not (getattr(c, "func", None) is _leaky_c and c.args[0] is model._tail):
         return -1  # c(x) is not the family's own _leaky_c (replaced): Python
-    return _KINDS.get(model._tail, -1)
+    kind = _KINDS.get(model._tail, -1)
+    if kind >= 0 and not _kernels_match(kind, type(model)):
+        return -1
+    return kind
+
+
+_MATCHED: dict = {}  # kind -> whether the (possibly cached) kernels agree with families.py
+
+
+def _kernels_match(kind, family) -> bool:
+    """Whether the compiled family kernels compute what ``ansedu/models/families.py`` computes now.
+
+    numba checks a kernel it cached on disk against this file only, so after an edit of the
+    families' arithmetic a cached kernel could silently keep the old one. On the first use of
+    each family in a process, a short message with varied parameters is encoded and decoded by
+    the kernels and by the pure-Python coder; if words or symbols differ, a warning says how to
+    clear the cache and this family runs in Python (identical output, only slower)."""
+    if kind not in _MATCHED:
+        _MATCHED[kind] = True  # (the check itself runs the kernels)
+        rng = np.random.default_rng(kind)
+        model = family(-300, 300, precision=16)
+        loc, scale = rng.normal(0.0, 100.0, 400), np.exp(rng.uniform(-6.0, 6.0, 400))
+        x = np.clip(np.round(rng.normal(loc, np.minimum(scale, 50.0))), -300, 300).astype(np.int64)
+        pure, fast = AnsCoder(precision=16), CompiledAnsCoder(precision=16)
+        pure.encode_reverse(x, model, loc, scale)
+        fast.encode_reverse(x, model, loc, scale)
+        same = np.array_equal(pure.get_compressed(), fast.get_compressed())
+        same = same and np.array_equal(fast.decode(model, loc, scale), x)
+        if not same:
+            import warnings
+            warnings.warn(f"ansedu: the compiled kernels of {family.__name__} disagree with "
+                          "ansedu/models/families.py (a stale numba cache after an edit?): that family "
+                          "runs in pure Python. Delete ansedu/fast/__pycache__/*.nbi and *.nbc to "
+                          "recompile.", RuntimeWarning, stacklevel=3)
+        _MATCHED[kind] = bool(same)
+    return _MATCHED[kind]
 
 
 def _family_c(kind, lo_sym, hi_sym, total, free, free_int, x, loc, scale):
@@ -539,21 +577,41 @@ class CompiledAnsCoder(AnsCoder):
                 or len(args) != 1 or args[0] is None):
             return self._python(AnsCoder.decode, model, *args)
         amt = check_amount(args[0])
-        out = np.empty(amt, dtype=np.int32)
         bucket_shift = max(0, self.precision - 12)  # 2^12 buckets of slots at most
         cdf = one.cdf.astype(np.uint64)
         starts = np.arange(0, 1 << self.precision, 1 << bucket_shift, dtype=np.uint64)
         hint = np.searchsorted(cdf, starts, side="right").astype(np.int64) - 1
         hint = np.append(hint, cdf.size - 2)  # after the last bucket: hi = the alphabet size
-        done, head, n = _compiled(_decode_loop)(cdf, one.masses.astype(np.uint64), hint, _U(bucket_shift), amt,
-                                       _U(self.head), self._words, self._n, _U(self.precision),
-                                       _U(self.word_size), _U(self._low), out)
-        if done < amt:
-            raise DecodeError(
-                f"ran out of compressed data after decoding {done} of {amt} symbols: the coder is "
-                "empty, or its data is truncated or corrupted (the coder is unchanged)")
+        masses, loop = one.masses.astype(np.uint64), _compiled(_decode_loop)
+
+        def step(first, out, head, n):  # one chunk: (done, head, n, why)
+            done, head, n = loop(cdf, masses, hint, _U(bucket_shift), out.size, head, self._words, n,
+                                 _U(self.precision), _U(self.word_size), _U(self._low), out)
+            return done, head, n, int(done < out.size)
+
+        return self._decode_chunks(amt, step, lambda done, why: None)
+
+    def _decode_chunks(self, amt, step, explain):
+        """Decode ``amt`` symbols in chunks of at most ``_CHUNK`` (so that an amount larger than the
+        data can hold runs out of data, as in AnsCoder, instead of asking for a huge array first).
+        ``step(first, out, head, n)`` decodes ``out.size`` symbols from symbol ``first`` on and
+        returns ``(done, head, n, why)``, ``why`` nonzero when it stopped early; ``explain(done,
+        why)`` may raise the pure path's error for that. The coder changes only on success."""
+        head, n, pieces, total = _U(self.head), self._n, [], 0
+        while True:
+            out = np.empty(min(amt - total, _CHUNK), dtype=np.int32)
+            done, head, n, why = step(total, out, _U(head), n)
+            pieces.append(out[:done])
+            total += int(done)
+            if why:
+                explain(total, why)
+                raise DecodeError(
+                    f"ran out of compressed data after decoding {total} of {amt} symbols: the coder is "
+                    "empty, or its data is truncated or corrupted (the coder is unchanged)")
+            if total == amt:
+                break
         self.head, self._n = int(head), int(n)
-        return out
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
     # -- model families ------------------------------------------------------------------
 
@@ -591,22 +649,23 @@ class CompiledAnsCoder(AnsCoder):
         else:
             amt, stride, arrays = check_amount(args[0]), 0, ()
             loc, scale = (np.array([v], dtype=np.float64) for v in one.params)
-        out = np.empty(amt, dtype=np.int32)
-        done, head, n, why = _compiled(_family_decode_loop)(
-            kind, _inverse_table(kind), loc, scale, stride, *self._family_constants(one),
-            bool(one._leak_matters), amt, _U(self.head), self._words, self._n, _U(self.precision),
-            _U(self.word_size), _U(self._low), out)
-        if why:
+        loop, inv, constants = _compiled(_family_decode_loop), _inverse_table(kind), self._family_constants(one)
+
+        def step(first, out, head, n):  # one chunk: (done, head, n, why)
+            a, b = (first, first + out.size) if stride else (0, 1)
+            done, head, n, why = loop(
+                kind, inv, loc[a:b], scale[a:b], stride, *constants, bool(one._leak_matters), out.size,
+                head, self._words, n, _U(self.precision), _U(self.word_size), _U(self._low), out)
+            return done, head, n, why
+
+        def explain(done, why):
             # AnsCoder checks every parameter before decoding: its error comes first
             if arrays and callable(getattr(one, "check_params", None)):
                 one.check_params(*arrays)
             if why == 2:
                 raise AssertionError(f"the compiled loop rejected parameter {done}, the family accepts it")
-            raise DecodeError(
-                f"ran out of compressed data after decoding {done} of {amt} symbols: the coder is "
-                "empty, or its data is truncated or corrupted (the coder is unchanged)")
-        self.head, self._n = int(head), int(n)
-        return out
+
+        return self._decode_chunks(amt, step, explain)
 
     def __repr__(self) -> str:
         return "Compiled" + super().__repr__() + ("" if self.compiled else " (pure Python)")
