@@ -610,3 +610,21 @@ def test_families_decode_in_the_kernel_not_in_python(monkeypatch):
         assert len(lookups) == 1
         assert CompiledRangeDecoder(words, compiled=False).decode(family, *params).tolist() == message.tolist()
         assert len(lookups) == 1 + message.size and calls == ["_family_decode_loop"] * 2
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7])
+@pytest.mark.parametrize("name", QUANTIZED)
+def test_families_decode_in_pieces(monkeypatch, piece, name):
+    # as test_decoding_in_pieces: each piece reads its own symbols' parameters
+    monkeypatch.setattr(fast_range, "_PIECE", piece)
+    family, message, params = test_range._family_and_message(name, np.random.default_rng(piece), n=400)
+    fixed = getattr(ansedu, name)(-20, 20, -2.5, 6.0)
+    encoder = CompiledRangeEncoder()
+    encoder.encode(message, family, *params)
+    encoder.encode(message, fixed)
+    words = encoder.get_compressed()
+    fast, slow = CompiledRangeDecoder(words), RangeDecoder(words)
+    for args in (params, (len(message),)):
+        model = family if args is params else fixed
+        assert fast.decode(model, *args).tolist() == slow.decode(model, *args).tolist() == message.tolist()
+        assert _state(fast) == _state(slow) and (fast.low, fast.range) == (slow.low, slow.range)
