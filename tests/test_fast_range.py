@@ -452,3 +452,179 @@ def test_round_trip_contract_for_the_queue_in_every_pairing(data):
             assert decoder.decode(model2, len(message)).tolist() == message
             ends.add((tuple(words.tolist()), _state(decoder), decoder.low, decoder.range))
     assert len(ends) <= 1
+
+
+# --- the quantized continuous families: decoding compiled with compiled.py's _family_lookup ---------
+
+QUANTIZED = test_range.QUANTIZED
+COMPILED_SETTINGS = [s for s in SETTINGS if s[2] <= 64]
+_EXTREME_LOCS = [0.0, -0.5, 0.5, 1e-300, -1e300, 1e300, 2.0**52, -2.0**53, 1e15, 3.5, -7.25]
+_EXTREME_SCALES = [5e-324, 1e-300, 1e-9, 0.3, 1.0, 1e3, 1e12, 1e300, 1.7e308]
+
+
+@st.composite
+def _family_case(draw, P, fixed=False):
+    """(family, message, parameter arrays or (), number of symbols): any alphabet that fits P,
+    near 0 or at the edges of int32, random and extreme parameters."""
+    name = draw(st.sampled_from(QUANTIZED))
+    k = draw(st.one_of(st.integers(1, min(1 << P, 8)), st.integers(1, min(1 << P, 20000))))
+    lo = draw(st.one_of(st.integers(-30, 30), st.sampled_from([-2**31, 2**31 - k, -5000])))
+    n = draw(st.integers(0, 80))
+    locs = st.one_of(st.floats(lo - 20.0, lo + k + 20.0), st.sampled_from(_EXTREME_LOCS),
+                     st.floats(-1e300, 1e300))
+    scales = st.one_of(st.floats(0.01, 50.0), st.sampled_from(_EXTREME_SCALES),
+                       st.floats(1e-300, 1e300))
+    if fixed:
+        family = getattr(ansedu, name)(lo, lo + k - 1, draw(locs), draw(scales), precision=P)
+        params = ()
+    else:
+        family = getattr(ansedu, name)(lo, lo + k - 1, precision=P)
+        params = (np.array(draw(st.lists(locs, min_size=n, max_size=n))),
+                  np.array(draw(st.lists(scales, min_size=n, max_size=n))))
+    # symbols: mostly near the location (likely ones), some anywhere in the alphabet (unlikely ones)
+    message = [draw(st.integers(lo, lo + k - 1)) for _ in range(n)]
+    return family, np.array(message, dtype=np.int64), params, n
+
+
+def _decode_both(slow, fast, family, params, n, cut):
+    """Decode with the pure and the compiled decoder in two calls; the same symbols and state."""
+    got = []
+    for a, b in ((0, cut), (cut, n)):
+        args = tuple(p[a:b] for p in params) if params else (b - a,)
+        want = slow.decode(family, *args)
+        have = fast.decode(family, *args)
+        assert have.dtype == np.int32 and have.tolist() == want.tolist()
+        assert _state(fast) == _state(slow) and (fast.low, fast.range) == (slow.low, slow.range)
+        got += have.tolist()
+    return got
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+@pytest.mark.parametrize("fixed", [False, True])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_families_decode_compiled_with_the_pure_symbols_both_ways(setting, fixed, data):
+    kw = _kw(setting)
+    family, message, params, n = data.draw(_family_case(setting[0], fixed))
+    slow_enc, fast_enc = RangeEncoder(**kw), CompiledRangeEncoder(**kw)
+    slow_enc.encode(message, family, *params)
+    fast_enc.encode(message, family, *params)
+    assert _state(fast_enc) == _state(slow_enc)
+    cut = data.draw(st.integers(0, n))
+    # pure encoder -> compiled decoder (beside the pure decoder), and compiled encoder -> pure decoder
+    words = slow_enc.get_compressed()
+    if n:
+        got = _decode_both(RangeDecoder(words, **kw), CompiledRangeDecoder(words, **kw), family, params, n, cut)
+        assert got == message.tolist()
+        assert RangeDecoder(fast_enc.get_compressed(), **kw).decode(family, *params or (n,)).tolist() == got
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_families_on_garbage_data_give_the_same_symbols_or_the_same_error(data):
+    setting = data.draw(st.sampled_from(COMPILED_SETTINGS))
+    kw = _kw(setting)
+    fixed = data.draw(st.booleans())
+    family, _, params, n = data.draw(_family_case(setting[0], fixed))
+    dtype = ansedu.word_dtype(setting[1])
+    words = np.array(data.draw(st.lists(st.integers(0, (1 << setting[1]) - 1), max_size=12)), dtype=dtype)
+    slow, fast = RangeDecoder(words, **kw), CompiledRangeDecoder(words, **kw)
+    args = params or (n,)
+    try:
+        want = slow.decode(family, *args)
+    except DecodeError as error:
+        with pytest.raises(DecodeError) as caught:
+            fast.decode(family, *args)
+        assert str(caught.value) == str(error)
+    else:
+        assert fast.decode(family, *args).tolist() == want.tolist()
+    assert _state(fast) == _state(slow) and (fast.low, fast.range) == (slow.low, slow.range)
+
+
+@pytest.mark.parametrize("name", QUANTIZED)
+def test_family_errors_are_the_pure_decoders_and_change_nothing(name):
+    family = getattr(ansedu, name)(-20, 20)
+    rng = np.random.default_rng(5)
+    _, message, (loc, scale) = test_range._family_and_message(name, rng, n=300)
+    encoder = CompiledRangeEncoder()
+    encoder.encode(message, family, loc, scale)
+    words = encoder.get_compressed()
+    slow, fast = RangeDecoder(words), CompiledRangeDecoder(words)
+    assert fast.decode(family, loc[:100], scale[:100]).tolist() == slow.decode(family, loc[:100], scale[:100]).tolist()
+    before = _state(fast)
+    rest_loc, rest_scale = loc[100:], scale[100:]
+    bad_calls = []
+    for j, value in ((0, np.nan), (0, np.inf), (1, 0.0), (1, -1.0), (1, np.inf), (1, np.nan)):
+        for at in (0, 57, 199):
+            arrays = [rest_loc.copy(), rest_scale.copy()]
+            arrays[j][at] = value
+            bad_calls.append(tuple(arrays))
+    bad_calls += [(rest_loc,), (rest_loc, rest_scale[:-1]), (rest_loc, rest_scale, rest_scale), (),
+                  (rest_loc.reshape(2, -1), rest_scale.reshape(2, -1)), (["a"] * 200, rest_scale)]
+    for args in bad_calls:
+        _same_error(lambda: slow.decode(family, *args), lambda: fast.decode(family, *args))
+        assert _state(fast) == before == _state(slow)
+    # running out of data: more symbols than were encoded (then the rest still decodes)
+    more = (np.concatenate([rest_loc, rest_loc]), np.concatenate([rest_scale, rest_scale]))
+    _same_error(lambda: slow.decode(family, *more), lambda: fast.decode(family, *more))
+    assert _state(fast) == before == _state(slow)
+    fixed = getattr(ansedu, name)(-20, 20, 0.0, 3.0)
+    _same_error(lambda: slow.decode(fixed, 10**6), lambda: fast.decode(fixed, 10**6))
+    assert _state(fast) == before == _state(slow)
+    empty = np.zeros(0, dtype=np.uint32)
+    _same_error(lambda: RangeDecoder(empty).decode(family, loc, scale),
+                lambda: CompiledRangeDecoder(empty).decode(family, loc, scale))
+    bad = loc.copy()
+    bad[3] = np.nan  # the parameters are checked before the data
+    _same_error(lambda: RangeDecoder(empty).decode(family, bad, scale),
+                lambda: CompiledRangeDecoder(empty).decode(family, bad, scale))
+    assert CompiledRangeDecoder(empty).decode(family, loc[:0], scale[:0]).tolist() == []
+    assert fast.decode(family, rest_loc, rest_scale).tolist() == message[100:].tolist()
+
+
+def test_families_decode_in_the_kernel_not_in_python(monkeypatch):
+    calls = []
+    kernel = fast_range._kernel
+    monkeypatch.setattr(fast_range, "_kernel", lambda loop: calls.append(loop.__name__) or kernel(loop))
+    rng = np.random.default_rng(6)
+    for name in QUANTIZED:
+        family, message, params = test_range._family_and_message(name, rng, n=500)
+        fixed = getattr(ansedu, name)(-20, 20, 1.5, 4.0)
+        encoder = CompiledRangeEncoder()
+        encoder.encode(message, family, *params)
+        checkpoint = encoder.pos()
+        encoder.encode(message, fixed)
+        words = encoder.get_compressed()
+        lookups = []
+        for model in (family, fixed):  # an instance attribute: counts this model's Python lookups
+            monkeypatch.setattr(model, "lookup", lambda *a, _f=type(model).lookup, _m=model:
+                                lookups.append(a) or _f(_m, *a))
+        decoder = CompiledRangeDecoder(words)
+        del calls[:]
+        assert decoder.decode(family, *params).tolist() == message.tolist()
+        assert decoder.decode(fixed, message.size).tolist() == message.tolist()
+        assert calls == ["_family_decode_loop"] * 2 and lookups == []
+        # what stays Python: one symbol, compiled=False (the Python lookup is called)
+        decoder.seek(*checkpoint)
+        assert decoder.decode(fixed) == message[0]
+        assert len(lookups) == 1
+        assert CompiledRangeDecoder(words, compiled=False).decode(family, *params).tolist() == message.tolist()
+        assert len(lookups) == 1 + message.size and calls == ["_family_decode_loop"] * 2
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7])
+@pytest.mark.parametrize("name", QUANTIZED)
+def test_families_decode_in_pieces(monkeypatch, piece, name):
+    # as test_decoding_in_pieces: each piece reads its own symbols' parameters
+    monkeypatch.setattr(fast_range, "_PIECE", piece)
+    family, message, params = test_range._family_and_message(name, np.random.default_rng(piece), n=400)
+    fixed = getattr(ansedu, name)(-20, 20, -2.5, 6.0)
+    encoder = CompiledRangeEncoder()
+    encoder.encode(message, family, *params)
+    encoder.encode(message, fixed)
+    words = encoder.get_compressed()
+    fast, slow = CompiledRangeDecoder(words), RangeDecoder(words)
+    for args in (params, (len(message),)):
+        model = family if args is params else fixed
+        assert fast.decode(model, *args).tolist() == slow.decode(model, *args).tolist() == message.tolist()
+        assert _state(fast) == _state(slow) and (fast.low, fast.range) == (slow.low, slow.range)

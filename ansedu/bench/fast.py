@@ -7,8 +7,8 @@ per-symbol quantized Gaussians (a mean and a scale per symbol, symbols -127 .. 1
 each, in one run: bit-rate overhead over the information content under the coder's model
 and encode/decode ns/symbol of ansedu's pure-Python AnsCoder, CompiledAnsCoder (numba),
 InterleavedAnsCoder (numpy lanes, their number from choose_lanes), the compiled range coder
-(CompiledRangeEncoder/Decoder, numba; decoding the Gaussians' family runs the pure-Python
-decoder), TansCoder (tables of the rANS step at precision 8, 8-bit words, 16-bit head;
+(CompiledRangeEncoder/Decoder, numba; the Gaussians' family decodes in a kernel too),
+TansCoder (tables of the rANS step at precision 8, 8-bit words, 16-bit head;
 categorical only), constriction's ANS and
 range coders, a Huffman code (categorical only) and zlib/bz2/lzma on the raw symbols
 (one byte each). Every round trip is verified. Ratios are to constriction's ANS coder

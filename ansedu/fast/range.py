@@ -33,9 +33,15 @@ What is compiled, and what stays Python:
   ``intervals``; a sequence of models is asked in Python, symbol by symbol);
 - decoding with one fixed :class:`~ansedu.EntropyModel` and an amount is compiled (the slot's
   symbol is found by bisection between bucketed hints, like
-  :class:`~ansedu.fast.CompiledAnsCoder`'s decoder); decoding one symbol (``decode(model)``),
-  with a family or with a sequence of models calls the model's Python ``lookup`` per symbol,
-  i.e. runs the pure-Python decoder, as do :meth:`RangeDecoder.seek` and ``pos``.
+  :class:`~ansedu.fast.CompiledAnsCoder`'s decoder);
+- decoding with the quantized Gaussian, Laplace and logistic families (per-symbol parameter
+  arrays, or fixed parameters and an amount) is compiled too: the slot's symbol comes from
+  :func:`ansedu.fast.compiled._family_lookup`, the family's ``lookup`` compiled (the same
+  ``c(x)`` bit for bit), and the families compiled.py leaves to Python (a replaced ``c``,
+  symbols outside int32) stay Python here as well;
+- decoding one symbol (``decode(model)``), with any other family or with a sequence of models
+  calls the model's Python ``lookup`` per symbol, i.e. runs the pure-Python decoder, as do
+  :meth:`RangeDecoder.seek` and ``pos``.
 
 numba is optional: without it (or with ``compiled=False``) every call runs the pure-Python
 coder and gives the same words. Kernels are cached on disk like CompiledAnsCoder's.
@@ -48,8 +54,9 @@ import numpy as np
 from ..coders.range import RangeDecoder, RangeEncoder, _propagate_carry
 from ..errors import DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
-from ..models.protocol import decoding_lookup, encoding_interval_arrays, num_params
-from .compiled import HAVE_NUMBA, _compiled
+from ..models.protocol import (_models_of, _param_arrays, check_amount, decoding_lookup,
+                               encoding_interval_arrays, num_params)
+from .compiled import _INT32, HAVE_NUMBA, _compiled, _family_kind, _family_lookup, _inverse_table
 
 __all__ = ["CompiledRangeEncoder", "CompiledRangeDecoder"]
 
@@ -196,6 +203,45 @@ def _decode_loop(cdf, masses, hint, bucket_shift, amt, point, low, range_, words
     return 0, amt, point, low, range_, nxt
 
 
+def _family_decode_loop(kind, inv, loc, scale, stride, first, lo_sym, hi_sym, total, free, free_int, leak,
+                        amt, point, low, range_, words, nxt, n_words, pad_end, P, W, state_mask, min_range,
+                        full_scale, num_slots, zero, out):
+    """Decode ``amt`` symbols with a quantized continuous family (compiled.py's ``kind``), symbol
+    ``i`` with the parameters ``loc[(first + i) * stride]``, ``scale[(first + i) * stride]``
+    (``stride`` 0: fixed parameters). The step is :func:`_decode_loop`'s; the symbol of the slot
+    comes from :func:`ansedu.fast.compiled._family_lookup` (the family's ``lookup``, compiled).
+    Returns ``(status, i, point, low, range, next)`` as :func:`_decode_loop`, and status 3 for a
+    bad parameter at symbol ``i`` (which the caller has ruled out already)."""
+    for i in range(amt):
+        lc = loc[(first + i) * stride]
+        sc = scale[(first + i) * stride]
+        if not (-np.inf < lc < np.inf and 0.0 < sc < np.inf):
+            return 3, i, point, low, range_, nxt
+        # Mirrors RangeDecoder.decode in ansedu/coders/range.py, with range 2^64 held as 0.
+        scale_ = range_ >> P
+        if range_ == zero:
+            scale_ = full_scale
+        slot = ((point - low) & state_mask) // scale_
+        if slot >= num_slots:
+            return 1, i, point, low, range_, nxt
+        x, c, m = _family_lookup(kind, inv, lo_sym, hi_sym, total, free, free_int, leak, np.int64(slot), lc, sc)
+        low = (low + scale_ * np.uint64(c)) & state_mask
+        range_ = scale_ * np.uint64(m)
+        if range_ < min_range and range_ != zero:
+            if nxt < n_words:
+                word = _U(words[nxt])
+            elif nxt < pad_end:
+                word = zero
+            else:
+                return 2, i, point, low, range_, nxt
+            nxt += 1
+            point = ((point << W) & state_mask) | word
+            low = (low << W) & state_mask
+            range_ <<= W
+        out[i] = x
+    return 0, amt, point, low, range_, nxt
+
+
 # -- the coders ----------------------------------------------------------------------------
 
 class CompiledRangeEncoder(RangeEncoder):
@@ -338,25 +384,41 @@ class CompiledRangeDecoder(RangeDecoder):
         return _IntView(array)
 
     def decode(self, model, *args):
-        """As :meth:`RangeDecoder.decode`; compiled for one fixed model and an amount."""
+        """As :meth:`RangeDecoder.decode`; compiled for one fixed model and an amount, and for a
+        quantized Gaussian, Laplace or logistic family (parameter arrays, or fixed parameters and
+        an amount)."""
+        if self.compiled:
+            one, _ = _models_of(model, self.precision)  # (the pure decoder's first check)
+            kind = _family_kind(one)
+            if kind >= 0 and not _INT32[0] <= one.min_symbol <= one.max_symbol <= _INT32[1]:
+                kind = -1  # the decoded int32 array could not hold every symbol: Python (and its error)
+            if kind >= 0 and (num_params(one) == 2 or (len(args) == 1 and args[0] is not None)):
+                return self._decode_family(kind, one, args)
         if (not self.compiled or not isinstance(model, EntropyModel) or num_params(model)
                 or len(args) != 1 or args[0] is None):
             return RangeDecoder.decode(self, model, *args)
         amt, _, _ = decoding_lookup(model, args, self.precision)  # the pure decoder's checks
+        cdf, masses, hint, bucket_shift = _fixed_tables(model)
+        return self._run(amt, _decode_loop, lambda done: (cdf, masses, hint, bucket_shift))
+
+    def _run(self, amt, loop, first_args):
+        """Decode ``amt`` symbols with the kernel ``loop``, whose arguments before ``amt`` are
+        ``first_args(done)`` (``done``: the symbols decoded by earlier pieces); raise the pure
+        decoder's errors, leaving the decoder unchanged."""
         array = self._words.array
         n_words = array.size
         if not n_words and amt:
             raise DecodeError("there is no compressed data to decode from (an empty encoder writes no words)")
-        cdf, masses, hint, bucket_shift = _fixed_tables(model)
         S, P = self.state_size, self.precision
         point, low, range_, nxt = _U(self.point), _U(self.low), _to_kernel(self.range), self._next
         pad_end = n_words + self._k - 1 if n_words else 0
+        kernel = _kernel(loop)
         # Decode in pieces that grow: a huge amt (past the end of the data) allocates little.
         outs, done, size = [], 0, min(amt, _PIECE)
         while True:
             out = np.empty(size, dtype=np.int32)
-            status, i, point, low, range_, nxt = _kernel(_decode_loop)(
-                cdf, masses, hint, bucket_shift, size, _U(point), _U(low), _U(range_), array, nxt, n_words, pad_end,
+            status, i, point, low, range_, nxt = kernel(
+                *first_args(done), size, _U(point), _U(low), _U(range_), array, nxt, n_words, pad_end,
                 _U(P), _U(self.word_size), _U(self._state_mask), _U(self._min_range),
                 _U((1 << (S - P)) & _MASK64), _U(1 << P), _U(0), out)
             if status == 1:  # the pure decoder's message (and state: unchanged)
@@ -366,6 +428,8 @@ class CompiledRangeDecoder(RangeDecoder):
             if status == 2:
                 self._word(int(nxt))  # raises the pure decoder's error for reading past the padding
                 raise AssertionError(f"the compiled loop could not read word {nxt}, the pure decoder can")
+            if status == 3:
+                raise AssertionError(f"the compiled loop rejected parameter {done + i}, the family accepts it")
             outs.append(out)
             done += size
             if done == amt:
@@ -373,6 +437,23 @@ class CompiledRangeDecoder(RangeDecoder):
             size = min(amt - done, 2 * size)
         self.point, self.low, self.range, self._next = int(point), int(low), _from_kernel(range_), int(nxt)
         return outs[0] if len(outs) == 1 else np.concatenate(outs)
+
+    def _decode_family(self, kind, one, args):
+        """Decode with a quantized continuous family (compiled.py's ``kind``): per-symbol
+        parameter arrays, or fixed parameters and an amount. The checks before decoding are
+        ``decoding_lookup``'s, in its order (without its lists of the parameters)."""
+        if num_params(one):
+            arrays = _param_arrays(one, args)
+            one.check_params(*arrays)  # as decoding_lookup: every parameter before any symbol
+            loc, scale = (np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
+            amt, stride = loc.size, 1
+        else:
+            amt, stride = check_amount(args[0]), 0
+            loc, scale = (np.array([v], dtype=np.float64) for v in one.params)
+        inv, leak = _inverse_table(kind), bool(one._leak_matters)
+        constants = (one.min_symbol, one.max_symbol, one._total, one._free, one._free_int, leak)
+        return self._run(amt, _family_decode_loop,
+                         lambda done: (kind, inv, loc, scale, stride, done, *constants))
 
     def __repr__(self) -> str:
         return "Compiled" + super().__repr__() + ("" if self.compiled else " (pure Python)")
