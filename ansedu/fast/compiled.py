@@ -284,6 +284,18 @@ def _family_kind(model):
     return kind
 
 
+def _family_decode_kind(model, args) -> int:
+    """``kind`` when decoding ``decode(model, *args)`` with a family runs compiled, else -1: the
+    family's own ``c(x)``, symbols that fit the int32 output, and parameter arrays or fixed
+    parameters with an amount (shared by the ANS and range decoders)."""
+    kind = _family_kind(model)
+    if kind >= 0 and not _INT32[0] <= model.min_symbol <= model.max_symbol <= _INT32[1]:
+        return -1  # the decoded int32 array could not hold every symbol: Python (and its error)
+    if kind >= 0 and (num_params(model) == 2 or (len(args) == 1 and args[0] is not None)):
+        return kind
+    return -1
+
+
 _MATCHED: dict = {}  # kind -> whether the (possibly cached) kernels agree with families.py
 
 
@@ -568,10 +580,8 @@ class CompiledAnsCoder(AnsCoder):
     def decode(self, model, *args):
         """As :meth:`AnsCoder.decode`; compiled for one fixed model and an amount."""
         one, _ = _models_of(model, self.precision)
-        kind = _family_kind(one) if self.compiled else -1
-        if kind >= 0 and not _INT32[0] <= one.min_symbol <= one.max_symbol <= _INT32[1]:
-            kind = -1  # the decoded int32 array could not hold every symbol: Python (and its error)
-        if kind >= 0 and (num_params(one) == 2 or (len(args) == 1 and args[0] is not None)):
+        kind = _family_decode_kind(one, args) if self.compiled else -1
+        if kind >= 0:
             return self._decode_family(kind, one, args)
         if (not self.compiled or not isinstance(one, EntropyModel) or num_params(one)
                 or len(args) != 1 or args[0] is None):

@@ -56,7 +56,7 @@ from ..errors import DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
 from ..models.protocol import (_models_of, _param_arrays, check_amount, decoding_lookup,
                                encoding_interval_arrays, num_params)
-from .compiled import _INT32, HAVE_NUMBA, _compiled, _family_kind, _family_lookup, _inverse_table
+from .compiled import HAVE_NUMBA, _compiled, _family_decode_kind, _family_lookup, _inverse_table
 
 __all__ = ["CompiledRangeEncoder", "CompiledRangeDecoder"]
 
@@ -389,10 +389,8 @@ class CompiledRangeDecoder(RangeDecoder):
         an amount)."""
         if self.compiled:
             one, _ = _models_of(model, self.precision)  # (the pure decoder's first check)
-            kind = _family_kind(one)
-            if kind >= 0 and not _INT32[0] <= one.min_symbol <= one.max_symbol <= _INT32[1]:
-                kind = -1  # the decoded int32 array could not hold every symbol: Python (and its error)
-            if kind >= 0 and (num_params(one) == 2 or (len(args) == 1 and args[0] is not None)):
+            kind = _family_decode_kind(one, args)
+            if kind >= 0:
                 return self._decode_family(kind, one, args)
         if (not self.compiled or not isinstance(model, EntropyModel) or num_params(model)
                 or len(args) != 1 or args[0] is None):
