@@ -628,3 +628,36 @@ def test_families_decode_in_pieces(monkeypatch, piece, name):
         model = family if args is params else fixed
         assert fast.decode(model, *args).tolist() == slow.decode(model, *args).tolist() == message.tolist()
         assert _state(fast) == _state(slow) and (fast.low, fast.range) == (slow.low, slow.range)
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s[2] <= 64])
+@pytest.mark.parametrize("family", ["QuantizedGaussian", "QuantizedLaplace", "QuantizedLogistic"])
+def test_family_encoding_computes_intervals_compiled_with_the_same_words(monkeypatch, setting, family):
+    """Encoding with a family and per-symbol parameters computes c(x) in numba (not the family's
+    numpy intervals) and writes the pure encoder's words; a bad parameter raises the pure error,
+    the encoder unchanged."""
+    rng = np.random.default_rng(setting[0])
+    h = min(60, (2 ** setting[0] - 2) // 2)  # the range must fit the precision
+    model = getattr(ansedu, family)(-h, h, precision=setting[0])
+    loc = rng.normal(0.0, h / 2 + 1, 300) * rng.choice([1.0, 1e-3, 1e3], 300)
+    scale = np.exp(rng.uniform(-8.0, 8.0, 300))
+    x = np.clip(np.round(rng.normal(loc, np.minimum(scale, 40.0))), -h, h).astype(np.int64)
+    slow, fast = RangeEncoder(**_kw(setting)), CompiledRangeEncoder(**_kw(setting))
+    slow.encode(x, model, loc, scale)
+    assert fast_range._family_kind(model) >= 0  # (its first-use check runs the pure coder: before the patch)
+    calls = []
+    real = fast_range._compiled
+    monkeypatch.setattr(fast_range, "_compiled", lambda loop: calls.append(loop.__name__) or real(loop))
+    monkeypatch.setattr(type(model), "intervals", lambda *a: pytest.fail("numpy intervals used"))
+    fast.encode(x, model, loc, scale)
+    assert "_family_intervals_loop" in calls and _state(fast) == _state(slow)
+    monkeypatch.undo()
+    bad = scale.copy()
+    bad[123] = np.nan
+    before = _state(fast)
+    with pytest.raises(Exception) as compiled_error:
+        fast.encode(x, model, loc, bad)
+    with pytest.raises(type(compiled_error.value)) as pure_error:
+        slow.encode(x, model, loc, bad)
+    assert str(compiled_error.value) == str(pure_error.value)
+    assert _state(fast) == before

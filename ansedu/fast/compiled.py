@@ -449,23 +449,53 @@ def _family_encode_loop(kind, symbols, loc, scale, stride, lo_sym, hi_sym, total
     """Encode in reverse with a family: ``c(x)`` and ``c(x + 1)`` in the loop (what the family's
     ``intervals`` computes, edges included: ``c(min) = 0``, ``c(max + 1) = 2^P``), with the
     parameters ``loc[i * stride]``, ``scale[i * stride]`` (``stride`` 0: fixed parameters).
-    Returns ``(bad, head, n)`` as :func:`_encode_loop`; ``bad >= 0`` also for a bad parameter."""
-    for i in range(symbols.size - 1, -1, -1):
-        x = symbols[i]
-        lc = loc[i * stride]
-        sc = scale[i * stride]
-        if x < lo_sym or x > hi_sym or not (-np.inf < lc < np.inf and 0.0 < sc < np.inf):
-            return i, head, n
-        c = _family_c(kind, lo_sym, hi_sym, total, free, free_int, x, lc, sc)
-        m = np.uint64(_family_c(kind, lo_sym, hi_sym, total, free, free_int, x + 1, lc, sc) - c)
-        # Mirrors AnsCoder.encode_reverse (as _encode_loop does): flush, then the step.
-        if (head >> shift) >= m:
-            words[n] = head & mask
-            n += 1
-            head >>= W
-        q = head // m
-        head = (q << P) + (head - q * m) + np.uint64(c)
+    Returns ``(bad, head, n)`` as :func:`_encode_loop`; ``bad >= 0`` also for a bad parameter.
+
+    In blocks, last block first: first the block's intervals (they do not depend on the head,
+    so the processor works on many at once), then the steps, which wait for each other."""
+    block = 512
+    starts = np.empty(block, dtype=np.uint64)
+    masses = np.empty(block, dtype=np.uint64)
+    end = symbols.size
+    while end > 0:
+        first = max(0, end - block)
+        for i in range(first, end):
+            x = symbols[i]
+            lc = loc[i * stride]
+            sc = scale[i * stride]
+            if x < lo_sym or x > hi_sym or not (-np.inf < lc < np.inf and 0.0 < sc < np.inf):
+                return i, head, n
+            c = _family_c(kind, lo_sym, hi_sym, total, free, free_int, x, lc, sc)
+            starts[i - first] = np.uint64(c)
+            masses[i - first] = np.uint64(_family_c(kind, lo_sym, hi_sym, total, free, free_int, x + 1, lc, sc) - c)
+        for i in range(end - 1, first - 1, -1):
+            c = starts[i - first]
+            m = masses[i - first]
+            # Mirrors AnsCoder.encode_reverse (as _encode_loop does): flush, then the step.
+            if (head >> shift) >= m:
+                words[n] = head & mask
+                n += 1
+                head >>= W
+            q = head // m
+            head = (q << P) + (head - q * m) + c
+        end = first
     return -1, head, n
+
+
+def _family_intervals_loop(kind, symbols, loc, scale, lo_sym, hi_sym, total, free, free_int, starts, masses):
+    """``starts[i], masses[i] = c(x), c(x + 1) - c(x)`` for every symbol, with per-symbol
+    parameters (what the family's ``intervals`` computes, for the range encoder). Returns the
+    position of a bad symbol or parameter, or -1."""
+    for i in range(symbols.size):
+        x = symbols[i]
+        lc = loc[i]
+        sc = scale[i]
+        if x < lo_sym or x > hi_sym or not (-np.inf < lc < np.inf and 0.0 < sc < np.inf):
+            return i
+        c = _family_c(kind, lo_sym, hi_sym, total, free, free_int, x, lc, sc)
+        starts[i] = np.uint64(c)
+        masses[i] = np.uint64(_family_c(kind, lo_sym, hi_sym, total, free, free_int, x + 1, lc, sc) - c)
+    return -1
 
 
 def _family_decode_loop(kind, inv, loc, scale, stride, lo_sym, hi_sym, total, free, free_int, leak,

@@ -56,7 +56,8 @@ from ..errors import DecodeError, WordTypeError
 from ..models.categorical import EntropyModel
 from ..models.protocol import (_models_of, _param_arrays, check_amount, decoding_lookup,
                                encoding_interval_arrays, num_params)
-from .compiled import HAVE_NUMBA, _compiled, _family_decode_kind, _family_lookup, _inverse_table
+from .compiled import (HAVE_NUMBA, _compiled, _family_decode_kind, _family_intervals_loop, _family_kind,
+                       _family_lookup, _inverse_table)
 
 __all__ = ["CompiledRangeEncoder", "CompiledRangeDecoder"]
 
@@ -289,6 +290,9 @@ class CompiledRangeEncoder(RangeEncoder):
         if fast:
             starts, masses, _, _ = _fixed_tables(model)
             sym, count = symbols, symbols.size
+        elif (intervals := self._family_intervals(symbols, model, params)) is not None:
+            starts, masses = intervals
+            sym, count = np.zeros(0, dtype=np.int64), starts.size
         else:
             starts, masses = encoding_interval_arrays(symbols, model, params, self.precision)  # the checks
             starts, masses = starts.view(np.uint64), masses.view(np.uint64)  # (checked: non-negative)
@@ -314,6 +318,27 @@ class CompiledRangeEncoder(RangeEncoder):
         self._words, self._n = words, int(n)
         self.low, self.range = int(low), _from_kernel(range_)
         self._num_symbols += count
+
+    def _family_intervals(self, symbols, model, params):
+        """A quantized family's intervals computed by the compiled ``c(x)`` (the same arithmetic
+        as the family's ``intervals``), or None where that path does not apply. Bad input raises
+        the pure coder's error."""
+        if not (isinstance(symbols, np.ndarray) and symbols.ndim == 1 and symbols.dtype in (np.int64, np.int32)
+                and len(params) == 2 and getattr(model, "precision", None) == self.precision
+                and num_params(model) == 2 and _family_kind(model) >= 0):
+            return None
+        loc, scale = (np.ascontiguousarray(a, dtype=np.float64) for a in params)
+        if loc.shape != symbols.shape or scale.shape != symbols.shape:
+            return None  # the pure path names the problem
+        starts = np.empty(symbols.size, dtype=np.uint64)
+        masses = np.empty(symbols.size, dtype=np.uint64)
+        bad = _compiled(_family_intervals_loop)(
+            _family_kind(model), symbols, loc, scale, model.min_symbol, model.max_symbol, model._total,
+            model._free, model._free_int, starts, masses)
+        if bad >= 0:
+            encoding_interval_arrays(symbols, model, params, self.precision)  # raises the pure coder's error
+            raise AssertionError(f"the compiled c(x) rejected symbol {bad}, the family accepts it")
+        return starts, masses
 
     def get_compressed(self) -> np.ndarray:
         """As :meth:`RangeEncoder.get_compressed` (the same final word and carry)."""
