@@ -82,7 +82,7 @@ def _compiled(loop):
     if loop not in _KERNELS:
         import numba
         _register_helpers()
-        _KERNELS[loop] = numba.njit(cache=True, nogil=True)(loop)
+        _KERNELS[loop] = numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
     return _KERNELS[loop]
 
 
