@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
+BACKGROUND_LOGS = ROOT / "_build" / "logs"  # output of the parts of `test` that run beside the rest
 STAMP = VENV / ".ansedu-installed"
 # The oldest Python the course supports, as README.md and pyproject.toml's requires-python say;
 # every version in requirements.lock installs on it (tests/test_install_floor.py checks both).
@@ -129,19 +130,51 @@ def ensure_browser_test_tools() -> None:
 
 def test() -> None:
     ensure_browser_test_tools()
-    # The JupyterHub test runs beside the book build and the other tests (it mostly waits for
-    # servers to start), in a process of its own: it needs root, and a set-up of its own.
+    # Three parts run side by side, as the machine has two cores and each part waits a lot: the
+    # JupyterHub test (root, a set-up of its own; it mostly waits for servers), the problem sets
+    # through nbgrader (they need no built book), and the book build followed by every other test.
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     hub = start_hub_test()
+    sets = start_background("the problem sets' tests (tests/test_problem_sets.py)", "problem-sets.log",
+                            [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider",
+                             str(ROOT / "tests" / "test_problem_sets.py")])
     try:
         build_book(clean=False)
-        say("Running the tests")
-        code = status(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests")
+        say("Running the tests (all but the problem sets' and the hub's, which run beside)")
+        code = status(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests",
+                      "--ignore", ROOT / "tests" / "test_problem_sets.py")
     finally:
+        sets_code = finish_background("the problem sets' tests", sets)
         hub_code = finish_hub_test(hub)
-    if code or hub_code:
-        failed = [what for what, c in (("the tests", code), ("the JupyterHub test", hub_code)) if c]
+    failed = [what for what, c in (("the tests", code), ("the problem sets' tests", sets_code),
+                                   ("the JupyterHub test", hub_code)) if c]
+    if failed:
         sys.exit(f"FAILED: {' and '.join(failed)} (see above)")
+
+
+def start_background(what: str, log_name: str, command: list[str], env: dict | None = None) -> subprocess.Popen:
+    """Start ``command`` beside the rest, its output going to _build/logs/LOG_NAME."""
+    BACKGROUND_LOGS.mkdir(parents=True, exist_ok=True)
+    log = (BACKGROUND_LOGS / log_name).open("w")
+    say(f"Starting {what} in the background (output: {BACKGROUND_LOGS / log_name})")
+    environment = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                   "VIRTUAL_ENV": str(VENV), "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})}
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment)
+    process.log_path = BACKGROUND_LOGS / log_name
+    return process
+
+
+def finish_background(what: str, process: subprocess.Popen) -> int:
+    """Wait for a background part, print its output and return its exit status."""
+    say(f"Waiting for {what}")
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:  # let it clean up (the hub test removes its accounts)
+        process.send_signal(2)
+        code = process.wait()
+    print(process.log_path.read_text(errors="replace"), flush=True)
+    print(f"{what}: {'passed' if code == 0 else f'FAILED (exit status {code})'}", flush=True)
+    return code
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,7 +406,7 @@ def hub_setup() -> None:
     stamp.write_text(digest.hexdigest())
 
 
-HUB_OUTPUT = ROOT / "_build" / "hub"  # the hub test's log and screenshots
+HUB_OUTPUT = ROOT / "_build" / "hub"  # the hub test's screenshots
 
 
 def hub_test() -> None:
@@ -394,7 +427,7 @@ def hub_test() -> None:
 
 def start_hub_test() -> subprocess.Popen:
     """Start `tasks.py hub-test` in the background, as root (directly, or through password-less
-    sudo), its output going to _build/hub/hub-test.log. Stops with a message when neither works."""
+    sudo). Stops with a message when neither works."""
     command = [sys.executable, str(ROOT / "tasks.py"), "hub-test"]
     if os.geteuid() != 0:
         if shutil.which("sudo") is None or subprocess.run(
@@ -403,24 +436,12 @@ def start_hub_test() -> subprocess.Popen:
                      "on 127.0.0.1, so it needs root: run `sudo python3 tasks.py test`, or give this "
                      "user password-less sudo (the test then runs only its own part as root).")
         command = ["sudo", "-n", "--preserve-env=PATH", *command]
-    HUB_OUTPUT.mkdir(parents=True, exist_ok=True)
-    log = (HUB_OUTPUT / "hub-test.log").open("w")
-    say(f"Starting the JupyterHub test in the background (output: {HUB_OUTPUT / 'hub-test.log'})")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    return start_background("the JupyterHub test", "hub-test.log", command, env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def finish_hub_test(process: subprocess.Popen) -> int:
-    """Wait for the JupyterHub test, print its output and return its exit status."""
-    say("Waiting for the JupyterHub test")
-    try:
-        code = process.wait()
-    except KeyboardInterrupt:  # let the test remove its accounts and stop its processes
-        process.send_signal(2)
-        code = process.wait()
-    print((HUB_OUTPUT / "hub-test.log").read_text(errors="replace"), flush=True)
-    print(f"JupyterHub test: {'passed' if code == 0 else f'FAILED (exit status {code})'}; "
-          f"its screenshots are in {HUB_OUTPUT}", flush=True)
+    code = finish_background("the JupyterHub test", process)
+    print(f"(the hub test's screenshots are in {HUB_OUTPUT})", flush=True)
     return code
 
 

@@ -44,7 +44,7 @@ from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 ENV = tasks.HUB_ENV
 ASSIGNMENT = "ps1_information_huffman"
-SCREENSHOTS = tasks.HUB_OUTPUT  # with the log of `tasks.py hub-test`
+SCREENSHOTS = tasks.HUB_OUTPUT  # (`tasks.py test` writes the log to _build/logs/hub-test.log)
 
 
 
