@@ -131,22 +131,24 @@ def ensure_browser_test_tools() -> None:
 def test() -> None:
     ensure_browser_test_tools()
     # Three parts run side by side, as the machine has two cores and each part waits a lot: the
-    # JupyterHub test (root, a set-up of its own; it mostly waits for servers), the problem sets
-    # through nbgrader (they need no built book), and the book build followed by every other test.
+    # JupyterHub test (root, a set-up of its own; it mostly waits for servers), the problem sets and
+    # the instructor guide through nbgrader (they need no built book), and the book build followed
+    # by every other test.
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     hub = start_hub_test()
-    sets = start_background("the problem sets' tests (tests/test_problem_sets.py)", "problem-sets.log",
-                            [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider",
-                             str(ROOT / "tests" / "test_problem_sets.py")])
+    beside = [ROOT / "tests" / "test_problem_sets.py", ROOT / "tests" / "test_instructor_guide.py"]
+    sets = start_background("the problem sets' and instructor guide's tests", "problem-sets.log",
+                            [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider", *map(str, beside)])
     try:
         build_book(clean=False)
-        say("Running the tests (all but the problem sets' and the hub's, which run beside)")
+        say("Running the tests (all but those of the problem sets, the instructor guide and the hub, "
+            "which run beside)")
         code = status(BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests",
-                      "--ignore", ROOT / "tests" / "test_problem_sets.py")
+                      *(arg for path in beside for arg in ("--ignore", path)))
     finally:
-        sets_code = finish_background("the problem sets' tests", sets)
+        sets_code = finish_background("the problem sets' and instructor guide's tests", sets)
         hub_code = finish_hub_test(hub)
-    failed = [what for what, c in (("the tests", code), ("the problem sets' tests", sets_code),
+    failed = [what for what, c in (("the tests", code), ("the problem sets' and guide's tests", sets_code),
                                    ("the JupyterHub test", hub_code)) if c]
     if failed:
         sys.exit(f"FAILED: {' and '.join(failed)} (see above)")
